@@ -1,4 +1,7 @@
 import type { TransactionRecord } from '../http/transaction-record.js';
+import type { DecoderOptions } from '../decode/packet-decoder.js';
+import type { ReassemblyOptions } from '../reassembly/tcp-reassembler.js';
+import type { HttpOptions } from '../http/http-connection.js';
 
 /** Options of a replay run; every cap has a finite default (see README, "Caps"). */
 export interface ReplayOptions {
@@ -8,6 +11,12 @@ export interface ReplayOptions {
   onTransaction?: (record: TransactionRecord) => void;
   /** Keep every transaction in `ReplayResult.transactions` (tests, small captures). Default false. */
   collect?: boolean;
+  /** Decoder caps and tunnel ports (IP fragment table...). */
+  decode?: DecoderOptions;
+  /** TCP reassembly caps and timeouts, per worker shard. */
+  reassembly?: ReassemblyOptions;
+  /** HTTP parsing caps (header bytes, body sample bytes, pending requests). */
+  http?: HttpOptions;
 }
 
 /** Counter with its cap, as reported in the summary. */
@@ -20,7 +29,10 @@ export interface CappedCounter {
 export interface ReplaySummary {
   files: string[];
   packets: number;
+  /** Captured bytes (sum of frame captured lengths). */
   bytes: number;
+  /** Bytes on the wire (sum of frame original lengths). */
+  wireBytes: number;
   /** Packets that were TCP and reached reassembly. */
   tcpPackets: number;
   flows: number;
@@ -30,6 +42,8 @@ export interface ReplaySummary {
   gaps: number;
   gapBytes: number;
   flowsEvicted: number;
+  /** Connections picked up without their handshake. */
+  midstreamFlows: number;
   /** Every capped table / buffer: current peak value, cap, and how often the cap was hit. */
   caps: Record<string, CappedCounter>;
   /** Whole-run time measured on the wall clock (not part of deterministic output). */

@@ -1,0 +1,49 @@
+/**
+ * Messages between the main thread and worker shards: discriminated unions
+ * with a literal `type` (pg-protocol habit), so a `switch` narrows them.
+ */
+import type { TransactionRecord } from '../http/transaction-record.js';
+import type { HttpOptions } from '../http/http-connection.js';
+import type { ReassemblyOptions, ReassemblyStats } from '../reassembly/tcp-reassembler.js';
+
+/** Everything a shard needs to build its engine; plain data (structured-cloneable). */
+export interface ShardConfig {
+  reassembly: ReassemblyOptions;
+  http: HttpOptions;
+}
+
+export type ShardTask =
+  | { type: 'init'; shard: number; config: ShardConfig }
+  /** `batch` is a sealed SegmentBatchWriter buffer (transferred). */
+  | { type: 'batch'; shard: number; batch: ArrayBuffer }
+  /** End of capture: flush every connection as of packet index/time given. */
+  | { type: 'finish'; shard: number; packetIndex: number; tsSec: number; tsNsec: number };
+
+/** A transaction with its deterministic output-order key. */
+export interface KeyedTransaction {
+  /** Global packet index at which the transaction completed. */
+  completionIndex: number;
+  /** Global packet index of the connection's first packet. */
+  firstPacketIndex: number;
+  record: TransactionRecord;
+}
+
+export type ShardResult =
+  | { type: 'ready'; shard: number }
+  | { type: 'batch-done'; shard: number; roundNumber: number; transactions: KeyedTransaction[] }
+  | {
+      type: 'finished';
+      shard: number;
+      transactions: KeyedTransaction[];
+      events: Record<string, number>;
+      reassembly: ReassemblyStats;
+    };
+
+/** Deterministic output order: completion index, then connection, then depth. */
+export function compareKeyed(a: KeyedTransaction, b: KeyedTransaction): number {
+  return (
+    a.completionIndex - b.completionIndex ||
+    a.firstPacketIndex - b.firstPacketIndex ||
+    a.record.transDepth - b.record.transDepth
+  );
+}

@@ -1,0 +1,86 @@
+/**
+ * The per-shard pipeline that runs inside a worker (or inline on the main
+ * thread with `--workers 0`):
+ *
+ *   segment batch ──► TcpReassembler ──► HttpConnection (per connection) ──► KeyedTransaction[]
+ *
+ * One engine owns a disjoint set of connections (flow affinity), so it needs
+ * no locking. Time is packet time only: idle expiry runs at round ends with
+ * the round-end packet time carried in the batch header, identical for every
+ * worker count, which makes the output independent of N.
+ */
+import { EventCounter } from '../stats/event-counter.js';
+import { TcpReassembler } from '../reassembly/tcp-reassembler.js';
+import { createHttpHandlerFactory } from '../http/http-connection.js';
+import type { TransactionRecord } from '../http/transaction-record.js';
+import type { PacketContext } from '../reassembly/connection-handler.js';
+import { SegmentBatchReader, readBatchHeader } from './segment-batch.js';
+import type { KeyedTransaction, ShardConfig, ShardResult } from './messages.js';
+
+export class ShardEngine {
+  readonly shard: number;
+  #events = new EventCounter();
+  #reassembler: TcpReassembler;
+  #pending: KeyedTransaction[] = [];
+  #ctx: PacketContext = { tsSec: 0, tsNsec: 0, packetIndex: 0 };
+
+  constructor(shard: number, config: ShardConfig) {
+    this.shard = shard;
+    const sink = (record: TransactionRecord, completionIndex: number): void => {
+      stripSamples(record);
+      this.#pending.push({ completionIndex, firstPacketIndex: Number(record.uid.slice(1)), record });
+    };
+    const factory = createHttpHandlerFactory(config.http, this.#events, sink);
+    this.#reassembler = new TcpReassembler(factory, this.#events, config.reassembly);
+  }
+
+  /** Processes one sealed batch; the buffer may be released afterwards. */
+  processBatch(batch: ArrayBuffer): ShardResult {
+    const header = readBatchHeader(batch);
+    const reader = new SegmentBatchReader(batch);
+    const ctx = this.#ctx;
+    const reassembler = this.#reassembler;
+    while (reader.next()) {
+      ctx.tsSec = reader.tsSec;
+      ctx.tsNsec = reader.tsNsec;
+      ctx.packetIndex = reader.packetIndex;
+      reassembler.process(reader.packet, ctx);
+    }
+    ctx.tsSec = header.roundEndTsSec;
+    ctx.tsNsec = header.roundEndTsNsec;
+    ctx.packetIndex = header.roundEndPacketIndex;
+    reassembler.expireIdle(ctx);
+    return { type: 'batch-done', shard: this.shard, roundNumber: header.roundNumber, transactions: this.#takePending() };
+  }
+
+  /** End of capture: flush all connections and report counters. */
+  finish(packetIndex: number, tsSec: number, tsNsec: number): ShardResult {
+    const ctx = this.#ctx;
+    ctx.tsSec = tsSec;
+    ctx.tsNsec = tsNsec;
+    ctx.packetIndex = packetIndex;
+    this.#reassembler.flushAll(ctx);
+    return {
+      type: 'finished',
+      shard: this.shard,
+      transactions: this.#takePending(),
+      events: this.#events.toJSON(),
+      reassembly: this.#reassembler.stats(),
+    };
+  }
+
+  #takePending(): KeyedTransaction[] {
+    const out = this.#pending;
+    this.#pending = [];
+    return out;
+  }
+}
+
+/** Body samples stay in the worker until inventory/detection consume them; they are not output. */
+function stripSamples(record: TransactionRecord): void {
+  const r = record as unknown as Record<string, unknown>;
+  delete r['requestBodySample'];
+  delete r['responseBodySample'];
+  delete r['requestHeaders'];
+  delete r['responseHeaders'];
+}
