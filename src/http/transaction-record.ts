@@ -57,7 +57,18 @@ export interface TransactionRecord {
    * `unanswered` (request without response), `response_without_request`,
    * `upgrade` (Upgrade/101 ended HTTP parsing), `connect` (CONNECT tunnel),
    * `request_body_truncated` / `response_body_truncated` (sample cap reached),
-   * `parse_error`.
+   * `parse_error`, `request_headers_truncated` / `response_headers_truncated`
+   * (header section passed maxHeaderBytes; kept values may be missing).
    */
   flags: string[];
+  /**
+   * In-worker extras, set as NON-enumerable properties (not in JSON, structured
+   * clone or msgpack): the body sample (decoded when a content coding was
+   * decoded, else as on the wire; at most maxBodySampleBytes) and every header
+   * as [name as sent, value] (at most 128 entries, within maxHeaderBytes).
+   */
+  requestBodySample?: Uint8Array;
+  responseBodySample?: Uint8Array;
+  requestHeaders?: [string, string][];
+  responseHeaders?: [string, string][];
 }

@@ -52,12 +52,12 @@ export function buildSummary(input: SummaryInputs): ReplaySummary {
       capHits: capHits('maxBufferedBytesTotal'),
     },
     'reassembly.buffered_bytes_per_direction': {
-      value: -1,
+      value: max((s) => s.bufferedBytesPerDirectionPeak),
       cap: input.config.reassembly.maxBufferedBytesPerDirection,
       capHits: capHits('maxBufferedBytesPerDirection'),
     },
     'reassembly.buffered_segments_per_direction': {
-      value: -1,
+      value: max((s) => s.bufferedSegmentsPerDirectionPeak),
       cap: input.config.reassembly.maxBufferedSegmentsPerDirection,
       capHits: capHits('maxBufferedSegmentsPerDirection'),
     },

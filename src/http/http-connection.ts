@@ -1,0 +1,259 @@
+/**
+ * HTTP/1.x on one reassembled TCP connection: the ConnectionHandler that
+ * reassembly drives, and the factory the worker registers.
+ *
+ *   onData(dir) ─► HttpStreamParser[dir] (llhttp) ─┐ messageStarted / headersComplete / messageEnded
+ *   onGap(dir)  ─►        (gap / resync)           ├─► TransactionPairer (FIFO) ─► buildTransactionRecord ─► sink
+ *   onEnd(dir)  ─► llhttp_finish                   │
+ *   onClose     ─► close both, flush all ──────────┘
+ *
+ * Roles: dir 0 is the TCP originator, but midstream the guess can be wrong.
+ * The first start line seen on either direction fixes the roles: a request
+ * line on `d` makes `d` the client, a status line on `d` makes the other one
+ * the client (event `http.direction_swapped` when the client is dir 1). Each
+ * direction then parses only its kind.
+ *
+ * Upgrade / CONNECT: llhttp pauses a request stream after a CONNECT or an
+ * `Upgrade` request; its later bytes are held until the response: 101 (or 2xx
+ * to CONNECT) ends HTTP on both directions (flags `upgrade` / `connect`;
+ * later bytes counted in `http.bytes_after_upgrade`), another status resumes
+ * parsing. Such work is deferred until the running llhttp call returns.
+ *
+ * Events (EventCounter names): see HTTP_EVENT_NAMES.
+ */
+import type { EventCounter } from '../stats/event-counter.js';
+import type {
+  CloseReason,
+  ConnectionHandler,
+  ConnectionHandlerFactory,
+  FlowDirection,
+  PacketContext,
+  TcpConnectionInfo,
+} from '../reassembly/connection-handler.js';
+import { UsageError } from '../errors.js';
+import type { TransactionRecord } from './transaction-record.js';
+import type { HttpMessage } from './http-message.js';
+import { HeadersCompleteResult } from './llhttp.js';
+import { HttpStreamParser } from './http-stream-parser.js';
+import type { HttpStreamOwner } from './http-stream-parser.js';
+import { MessageKind } from './start-line.js';
+import { TransactionPairer } from './transaction-pairer.js';
+import type { PendingTransaction } from './transaction-pairer.js';
+import { buildTransactionRecord } from './transaction-builder.js';
+import type { BuildContext } from './transaction-builder.js';
+
+export interface HttpOptions {
+  /** Body bytes kept per message, before and after content decoding. Default 65536. */
+  maxBodySampleBytes?: number;
+  /** Start line + header bytes kept per message; beyond: `http.header_cap`, flag `*_headers_truncated`. Default 65536. */
+  maxHeaderBytes?: number;
+  /** Requests waiting for a response per connection; beyond: `http.pending_cap`, oldest emitted unanswered. Default 64. */
+  maxPendingRequests?: number;
+  /** Decode gzip / deflate / br body samples. Default true. */
+  decodeBodies?: boolean;
+}
+
+export type ResolvedHttpOptions = Readonly<Required<HttpOptions>>;
+
+/** Called once per transaction, in transDepth order per connection; `completionPacketIndex` = packet that completed it. */
+export type TransactionSink = (record: TransactionRecord, completionPacketIndex: number) => void;
+
+/** Every event name this module counts (for summaries and docs). */
+export const HTTP_EVENT_NAMES = [
+  'http.parse_error', // + `http.parse_error.<llhttp error name>`, e.g. http.parse_error.invalid_method
+  'http.gap_in_body',
+  'http.gap_in_headers',
+  'http.gap_between_messages',
+  'http.resync',
+  'http.resync_skipped_bytes',
+  'http.midstream_skipped_bytes',
+  'http.body_sample_truncated',
+  'http.header_cap',
+  'http.pending_cap',
+  'http.held_cap',
+  'http.unanswered_request',
+  'http.response_without_request',
+  'http.decompress_error',
+  'http.bytes_after_upgrade',
+  'http.bytes_after_end',
+  'http.direction_swapped',
+  'http.content_length_and_transfer_encoding',
+] as const;
+
+/** Validate once, fill defaults, freeze. Throws UsageError (ERR_USAGE) for a bad value. */
+export function resolveHttpOptions(o: HttpOptions = {}): ResolvedHttpOptions {
+  const int = (name: string, v: number | undefined, dflt: number, min: number): number => {
+    if (v === undefined) return dflt;
+    if (!Number.isInteger(v) || v < min) throw new UsageError(`http option ${name} must be an integer >= ${min} (got ${v})`);
+    return v;
+  };
+  return Object.freeze({
+    maxBodySampleBytes: int('maxBodySampleBytes', o.maxBodySampleBytes, 65536, 0),
+    maxHeaderBytes: int('maxHeaderBytes', o.maxHeaderBytes, 65536, 256),
+    maxPendingRequests: int('maxPendingRequests', o.maxPendingRequests, 64, 1),
+    decodeBodies: o.decodeBodies ?? true,
+  });
+}
+
+export function createHttpHandlerFactory(
+  options: HttpOptions,
+  events: EventCounter,
+  sink: TransactionSink,
+): ConnectionHandlerFactory {
+  const opts = resolveHttpOptions(options);
+  return (info) => new HttpConnection(info, opts, events, sink);
+}
+
+/** One connection's HTTP state (see file comment). */
+export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
+  readonly #parsers: readonly [HttpStreamParser, HttpStreamParser];
+  readonly #pairer: TransactionPairer;
+  readonly #events: EventCounter;
+  readonly #sink: TransactionSink;
+  readonly #build: BuildContext;
+  #clientDir: -1 | FlowDirection = -1;
+  #packetIndex = 0;
+  #resumePending = false;
+  #stopPending = false;
+  #closed = false;
+
+  constructor(info: TcpConnectionInfo, opts: ResolvedHttpOptions, events: EventCounter, sink: TransactionSink) {
+    this.#events = events;
+    this.#sink = sink;
+    this.#build = {
+      info,
+      clientIsOriginator: true,
+      decodeBodies: opts.decodeBodies,
+      maxBodySampleBytes: opts.maxBodySampleBytes,
+      events,
+    };
+    const limits = { maxHeaderBytes: opts.maxHeaderBytes, maxBodySampleBytes: opts.maxBodySampleBytes };
+    this.#parsers = [
+      new HttpStreamParser(0, this, events, limits, info.midstream),
+      new HttpStreamParser(1, this, events, limits, info.midstream),
+    ];
+    this.#pairer = new TransactionPairer(events, opts.maxPendingRequests, (txn) => this.#emit(txn));
+  }
+
+  // ── ConnectionHandler ──────────────────────────────────────────────────
+
+  onData(dir: FlowDirection, bytes: Uint8Array, ctx: PacketContext): void {
+    if (this.#closed) return;
+    this.#packetIndex = ctx.packetIndex;
+    this.#parsers[dir].data(bytes, ctx.tsSec, ctx.tsNsec);
+    this.#runDeferred();
+  }
+
+  onGap(dir: FlowDirection, length: number, ctx: PacketContext): void {
+    if (this.#closed) return;
+    this.#packetIndex = ctx.packetIndex;
+    this.#parsers[dir].gap(length);
+    this.#runDeferred();
+  }
+
+  onEnd(dir: FlowDirection, ctx: PacketContext): void {
+    if (this.#closed) return;
+    this.#packetIndex = ctx.packetIndex;
+    this.#parsers[dir].end();
+    this.#runDeferred();
+  }
+
+  onClose(_reason: CloseReason, ctx: PacketContext): void {
+    if (this.#closed) return;
+    this.#packetIndex = ctx.packetIndex;
+    this.#runDeferred();
+    this.#parsers[0].close();
+    this.#parsers[1].close();
+    this.#closed = true;
+    this.#pairer.flush();
+  }
+
+  // ── HttpStreamOwner ────────────────────────────────────────────────────
+
+  expectedKind(dir: FlowDirection): MessageKind {
+    if (this.#clientDir < 0) return MessageKind.NONE;
+    return dir === this.#clientDir ? MessageKind.REQUEST : MessageKind.RESPONSE;
+  }
+
+  claimKind(dir: FlowDirection, kind: MessageKind): MessageKind {
+    if (this.#clientDir < 0) {
+      this.#clientDir = kind === MessageKind.REQUEST ? dir : dir === 0 ? 1 : 0;
+      this.#build.clientIsOriginator = this.#clientDir === 0;
+      if (this.#clientDir === 1) this.#events.add('http.direction_swapped');
+    }
+    return this.expectedKind(dir);
+  }
+
+  messageStarted(msg: HttpMessage): void {
+    if (msg.isRequest) this.#pairer.requestStarted(msg);
+    else this.#pairer.responseStarted(msg);
+  }
+
+  headersComplete(msg: HttpMessage): number {
+    if (msg.isRequest) return HeadersCompleteResult.BODY;
+    const txn = msg.txn as PendingTransaction;
+    const status = msg.status ?? 0;
+    if (status >= 100 && status < 200 && status !== 101) {
+      msg.interim = true;
+      txn.informational.push(status);
+      return HeadersCompleteResult.BODY;
+    }
+    const method = txn.request?.method ?? null;
+    let ret: number = HeadersCompleteResult.BODY;
+    if (status === 101) {
+      txn.upgrade = true;
+      ret = HeadersCompleteResult.UPGRADE;
+    } else if (method === 'CONNECT' && status >= 200 && status < 300) {
+      txn.connect = true;
+      ret = HeadersCompleteResult.UPGRADE;
+    } else if (method === 'HEAD') {
+      ret = HeadersCompleteResult.SKIP_BODY;
+    }
+    this.#pairer.responseFinal(msg);
+    if (ret !== HeadersCompleteResult.UPGRADE && txn.request?.upgradeRequested && this.#clientParser()?.held) {
+      this.#resumePending = true;
+    }
+    return ret;
+  }
+
+  messageEnded(msg: HttpMessage): void {
+    this.#pairer.messageEnded(msg);
+  }
+
+  upgradePaused(dir: FlowDirection): void {
+    if (dir !== this.#clientDir) {
+      this.#stopPending = true;
+      return;
+    }
+    const txn = this.#pairer.lastRequestTxn();
+    if (txn?.response?.headersDone) {
+      if (txn.upgrade || txn.connect) this.#stopPending = true;
+      else this.#resumePending = true;
+    }
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────
+
+  #clientParser(): HttpStreamParser | null {
+    const d = this.#clientDir;
+    return d === -1 ? null : this.#parsers[d];
+  }
+
+  #runDeferred(): void {
+    while (this.#stopPending || this.#resumePending) {
+      if (this.#stopPending) {
+        this.#stopPending = false;
+        this.#resumePending = false;
+        this.#parsers[0].stop();
+        this.#parsers[1].stop();
+      } else {
+        this.#resumePending = false;
+        this.#clientParser()?.resumeAfterUpgrade();
+      }
+    }
+  }
+
+  #emit(txn: PendingTransaction): void {
+    this.#sink(buildTransactionRecord(txn, this.#build), this.#packetIndex);
+  }
+}

@@ -1,0 +1,438 @@
+/**
+ * HTTP/1.x parsing of ONE direction of a connection: llhttp plus the states a
+ * passive observer needs around it.
+ *
+ *   START ──first bytes──► PARSE ◄──plausible start line── SYNC ◄─┐
+ *     │ (midstream)          │  gap in headers / chunked body,    │
+ *     └──────────────────────┼─ parse error ─────────────────────┘
+ *                            ├─ PAUSED_UPGRADE ─► HELD ─► PARSE (resume) | STOPPED
+ *                            └─ FIN ─► ENDED
+ *
+ * START (connection seen from its handshake): the first bytes decide the kind
+ * when the connection's roles are still open: `HTTP/` → responses, anything
+ * else → requests (llhttp then reports garbage as a parse error).
+ * SYNC: skip to the next plausible request/status line (start-line.ts),
+ * counting `http.midstream_skipped_bytes` or `http.resync_skipped_bytes`.
+ * HELD: after a CONNECT / Upgrade request, bytes wait (at most HELD_CAP) until
+ * the owner knows whether the server accepted (STOPPED) or not (resume).
+ *
+ * Owner calls happen inside llhttp callbacks: the owner must not call
+ * `data()`/`gap()`/`end()`/`resumeAfterUpgrade()` from them (see Llhttp).
+ */
+import type { EventCounter } from '../stats/event-counter.js';
+import type { FlowDirection } from '../reassembly/connection-handler.js';
+import { HeaderCollector } from './header-collector.js';
+import { framingOf, HttpMessage } from './http-message.js';
+import { HeldBytes } from './held-bytes.js';
+import { Llhttp, LlhttpError, LlhttpType, llhttpErrorName, llhttpMethodName } from './llhttp.js';
+import type { LlhttpCallbacks } from './llhttp.js';
+import { MessageKind, HTTP_SLASH } from './start-line.js';
+import { StartLineScanner } from './start-line-scanner.js';
+
+/** Bytes kept while an upgrade/CONNECT request waits for its response. */
+export const HELD_CAP = 64 * 1024;
+
+/** What the parser tells its connection. */
+export interface HttpStreamOwner {
+  /** Kind this direction must parse; NONE while the connection's roles are open. */
+  expectedKind(dir: FlowDirection): MessageKind;
+  /** First start line of `kind` found on `dir`: fixes the roles if still open; returns the kind to parse. */
+  claimKind(dir: FlowDirection, kind: MessageKind): MessageKind;
+  /** The start line of `msg` is known (method / status code set; strings come at headers end). */
+  messageStarted(msg: HttpMessage): void;
+  /** End of the header section; returns a HeadersCompleteResult code. */
+  headersComplete(msg: HttpMessage): number;
+  /** `msg` is complete, or abandoned (`msg.incomplete`). */
+  messageEnded(msg: HttpMessage): void;
+  /** The parser stopped at an upgrade / CONNECT boundary (state HELD). */
+  upgradePaused(dir: FlowDirection): void;
+}
+
+export interface StreamParserLimits {
+  maxHeaderBytes: number;
+  maxBodySampleBytes: number;
+}
+
+const State = { START: 0, SYNC: 1, PARSE: 2, HELD: 3, STOPPED: 4, ENDED: 5 } as const;
+type State = (typeof State)[keyof typeof State];
+const Phase = { IDLE: 0, HEADERS: 1, BODY: 2 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** Zero bytes fed to llhttp to step over a gap inside a body of known framing. */
+const ZEROS = new Uint8Array(64 * 1024);
+
+export class HttpStreamParser implements LlhttpCallbacks {
+  readonly dir: FlowDirection;
+  readonly #owner: HttpStreamOwner;
+  readonly #events: EventCounter;
+  readonly #limits: StreamParserLimits;
+  readonly #llhttp = Llhttp.get();
+  #ptr = 0;
+  #kind: MessageKind = MessageKind.NONE;
+  #state: State;
+  #phase: Phase = Phase.IDLE;
+  /** SYNC was entered for midstream pickup (true) or resync (false). */
+  #midstreamSync: boolean;
+  readonly #scanner: StartLineScanner;
+  readonly #headers: HeaderCollector;
+  #msg: HttpMessage | null = null;
+  #announced = false;
+  /** Packet time of the bytes being executed. */
+  #tsSec = 0;
+  #tsNsec = 0;
+  /** Feeding ZEROS for a gap: count body bytes, do not sample. */
+  #gapFill = false;
+  /** START: up to 5 first bytes when they could still begin `HTTP/`. */
+  readonly #startBuf = new Uint8Array(5);
+  #startLen = 0;
+  readonly #held: HeldBytes;
+
+  constructor(
+    dir: FlowDirection,
+    owner: HttpStreamOwner,
+    events: EventCounter,
+    limits: StreamParserLimits,
+    midstream: boolean,
+  ) {
+    this.dir = dir;
+    this.#owner = owner;
+    this.#events = events;
+    this.#limits = limits;
+    this.#scanner = new StartLineScanner(limits.maxHeaderBytes);
+    this.#headers = new HeaderCollector(limits.maxHeaderBytes);
+    this.#held = new HeldBytes(HELD_CAP, events);
+    this.#state = midstream ? State.SYNC : State.START;
+    this.#midstreamSync = midstream;
+  }
+
+  get held(): boolean {
+    return this.#state === State.HELD;
+  }
+
+  /** In-order bytes of this direction; `bytes` is valid only during the call. */
+  data(bytes: Uint8Array, tsSec: number, tsNsec: number): void {
+    let off = 0;
+    while (off < bytes.length) {
+      switch (this.#state) {
+        case State.START:
+          off = this.#start(bytes, off, tsSec, tsNsec);
+          break;
+        case State.SYNC: {
+          const accept = this.#owner.expectedKind(this.dir);
+          const at = this.#scanner.scan(off === 0 ? bytes : bytes.subarray(off), tsSec, tsNsec, accept);
+          this.#countSkipped();
+          if (at < 0) return;
+          this.#beginParse(this.#owner.claimKind(this.dir, this.#scanner.foundKind));
+          const carry = this.#scanner.takeCarry();
+          if (carry.length > 0) this.data(carry, this.#scanner.carryTsSec, this.#scanner.carryTsNsec);
+          off += at;
+          break;
+        }
+        case State.PARSE:
+          off = this.#execute(bytes, off, tsSec, tsNsec);
+          break;
+        case State.HELD:
+          this.#held.add(bytes.subarray(off));
+          return;
+        case State.STOPPED:
+          this.#events.add('http.bytes_after_upgrade', bytes.length - off);
+          return;
+        case State.ENDED:
+          this.#events.add('http.bytes_after_end', bytes.length - off);
+          return;
+      }
+    }
+  }
+
+  /** `length` bytes of this direction were lost. */
+  gap(length: number): void {
+    switch (this.#state) {
+      case State.START:
+        this.#startLen = 0;
+        this.#enterSync(false);
+        return;
+      case State.SYNC:
+        this.#scanner.reset();
+        this.#countSkipped();
+        return;
+      case State.HELD:
+        this.#held.lost = true;
+        return;
+      case State.PARSE:
+        break;
+      default:
+        return;
+    }
+    const msg = this.#msg;
+    if (this.#phase === Phase.IDLE || msg === null) {
+      this.#events.add('http.gap_between_messages');
+      this.#enterSync(true);
+      return;
+    }
+    if (this.#phase === Phase.HEADERS) {
+      this.#events.add('http.gap_in_headers');
+      msg.gap = true;
+      this.#abandon();
+      this.#enterSync(true);
+      return;
+    }
+    this.#events.add('http.gap_in_body');
+    msg.gap = true;
+    msg.sample.stop();
+    if (msg.framing === 'chunked') {
+      this.#abandon();
+      this.#enterSync(true);
+      return;
+    }
+    // Content-Length or close-delimited: llhttp only counts body bytes, so step over the gap with zeros.
+    let fill = msg.framing === 'length' ? Math.min(length, msg.contentLengthValue - msg.bodyLength) : length;
+    const rest = length - fill;
+    this.#gapFill = true;
+    while (fill > 0 && this.#state === State.PARSE) {
+      const n = Math.min(fill, ZEROS.length);
+      this.#execute(ZEROS.subarray(0, n), 0, this.#tsSec, this.#tsNsec);
+      fill -= n;
+    }
+    this.#gapFill = false;
+    if (rest > 0 && this.#state === State.PARSE) {
+      this.#events.add('http.gap_between_messages');
+      this.#enterSync(true);
+    }
+  }
+
+  /** FIN: this direction finished. Completes a close-delimited body; abandons a partial message. */
+  end(): void {
+    switch (this.#state) {
+      case State.PARSE: {
+        const errno = this.#llhttp.finish(this.#ptr);
+        if (errno !== LlhttpError.OK && this.#msg !== null) this.#abandon();
+        break;
+      }
+      case State.START:
+      case State.SYNC:
+        this.#scanner.reset();
+        this.#countSkipped();
+        break;
+      default:
+        return; // HELD waits for the owner's decision; STOPPED / ENDED stay
+    }
+    this.#state = State.ENDED;
+  }
+
+  /** The server refused the upgrade / CONNECT: parse the held bytes as HTTP again. */
+  resumeAfterUpgrade(): void {
+    if (this.#state !== State.HELD) return;
+    const lost = this.#held.lost;
+    const held = this.#held.take();
+    this.#llhttp.resumeAfterUpgrade(this.#ptr);
+    this.#state = State.PARSE;
+    for (const chunk of held) this.data(chunk, this.#tsSec, this.#tsNsec);
+    if (lost) this.gap(0);
+  }
+
+  /** HTTP is over on this direction (upgrade / CONNECT accepted): abandon any message; count later bytes. */
+  stop(): void {
+    if (this.#state === State.STOPPED) return;
+    if (this.#msg !== null) this.#abandon();
+    this.#events.add('http.bytes_after_upgrade', this.#held.length);
+    this.#held.take();
+    this.#state = State.STOPPED;
+  }
+
+  /** Connection closed: end, abandon whatever is partial, free the llhttp parser. */
+  close(): void {
+    if (this.#state !== State.ENDED && this.#state !== State.STOPPED) this.end();
+    if (this.#msg !== null) this.#abandon();
+    if (this.#held.length > 0) this.#events.add('http.bytes_after_upgrade', this.#held.length);
+    this.#held.take();
+    if (this.#ptr !== 0) this.#llhttp.free(this.#ptr);
+    this.#ptr = 0;
+    this.#state = State.ENDED;
+  }
+
+  // ── states ─────────────────────────────────────────────────────────────
+
+  #start(bytes: Uint8Array, off: number, tsSec: number, tsNsec: number): number {
+    let kind = this.#owner.expectedKind(this.dir);
+    if (kind === MessageKind.NONE) {
+      // Collect up to 5 bytes while they still match `HTTP/`.
+      while (this.#startLen < 5 && off < bytes.length && bytes[off] === HTTP_SLASH[this.#startLen]) {
+        this.#startBuf[this.#startLen++] = bytes[off++]!;
+      }
+      if (this.#startLen < 5 && off === bytes.length) return off; // undecided, all bytes buffered
+      kind = this.#owner.claimKind(this.dir, this.#startLen === 5 ? MessageKind.RESPONSE : MessageKind.REQUEST);
+    }
+    this.#beginParse(kind);
+    if (this.#startLen > 0) {
+      const first = this.#startBuf.slice(0, this.#startLen);
+      this.#startLen = 0;
+      this.data(first, tsSec, tsNsec);
+    }
+    return off;
+  }
+
+  #beginParse(kind: MessageKind): void {
+    if (this.#ptr === 0 || kind !== this.#kind) {
+      if (this.#ptr !== 0) this.#llhttp.free(this.#ptr);
+      this.#ptr = this.#llhttp.alloc(kind === MessageKind.RESPONSE ? LlhttpType.RESPONSE : LlhttpType.REQUEST, this);
+      this.#kind = kind;
+    } else {
+      this.#llhttp.reset(this.#ptr);
+    }
+    this.#state = State.PARSE;
+    this.#phase = Phase.IDLE;
+  }
+
+  /** Stop parsing; look for the next start line. `resync`: count an `http.resync`. */
+  #enterSync(resync: boolean): void {
+    if (this.#msg !== null) this.#abandon();
+    if (resync) this.#events.add('http.resync');
+    this.#state = State.SYNC;
+    this.#midstreamSync = false;
+    this.#scanner.reset();
+  }
+
+  #execute(bytes: Uint8Array, off: number, tsSec: number, tsNsec: number): number {
+    this.#tsSec = tsSec;
+    this.#tsNsec = tsNsec;
+    const view = off === 0 ? bytes : bytes.subarray(off);
+    const r = this.#llhttp.execute(this.#ptr, view);
+    if (r.errno === LlhttpError.OK) return bytes.length;
+    const at = off + r.errorOffset;
+    if (r.errno === LlhttpError.PAUSED_UPGRADE) {
+      this.#state = State.HELD;
+      this.#held.add(bytes.subarray(at));
+      this.#owner.upgradePaused(this.dir);
+      return bytes.length;
+    }
+    this.#events.add('http.parse_error');
+    this.#events.add(`http.parse_error.${llhttpErrorName(r.errno)}`);
+    if (this.#msg !== null) {
+      this.#msg.parseError = true;
+      this.#abandon();
+    }
+    this.#enterSync(true);
+    // Resume scanning one byte on, so a start line llhttp rejected at its first byte cannot loop.
+    if (at < bytes.length) {
+      this.#scanner.addSkipped(1);
+      return at + 1;
+    }
+    return at;
+  }
+
+  #countSkipped(): void {
+    const n = this.#scanner.takeSkipped();
+    if (n > 0) this.#events.add(this.#midstreamSync ? 'http.midstream_skipped_bytes' : 'http.resync_skipped_bytes', n);
+  }
+
+  /** End the current message early (flags already set by the caller). */
+  #abandon(): void {
+    const msg = this.#msg;
+    this.#msg = null;
+    this.#phase = Phase.IDLE;
+    if (msg === null) return;
+    msg.incomplete = true;
+    if (!msg.headersDone) {
+      const status = msg.isRequest ? 0 : this.#llhttp.statusCode(this.#ptr);
+      if (!this.#announced && (msg.isRequest ? this.#headers.urlSeen : status >= 100)) this.#announce(msg);
+      if (!this.#announced) return; // not even a start line: nothing to report
+      this.#headers.fill(msg);
+      if (msg.headersTruncated) this.#events.add('http.header_cap');
+    }
+    msg.done = true;
+    this.#owner.messageEnded(msg);
+  }
+
+  #announce(msg: HttpMessage): void {
+    this.#announced = true;
+    if (msg.isRequest) {
+      msg.method = llhttpMethodName(this.#llhttp.method(this.#ptr));
+    } else {
+      msg.status = this.#llhttp.statusCode(this.#ptr);
+      msg.httpVersion = `${this.#llhttp.httpMajor(this.#ptr)}.${this.#llhttp.httpMinor(this.#ptr)}`;
+    }
+    this.#owner.messageStarted(msg);
+  }
+
+  #capHit(hit: boolean): number {
+    if (hit && this.#msg !== null) this.#msg.headersTruncated = true;
+    return 0;
+  }
+
+  // ── llhttp callbacks ───────────────────────────────────────────────────
+
+  onMessageBegin(): number {
+    const msg = new HttpMessage(this.#kind === MessageKind.REQUEST, this.#limits.maxBodySampleBytes);
+    msg.tsSec = this.#tsSec;
+    msg.tsNsec = this.#tsNsec;
+    this.#msg = msg;
+    this.#announced = false;
+    this.#phase = Phase.HEADERS;
+    this.#headers.clear();
+    return 0;
+  }
+
+  onUrl(buf: Uint8Array, off: number, len: number): number {
+    const msg = this.#msg;
+    if (msg === null) return 0;
+    if (!this.#announced) this.#announce(msg);
+    return this.#capHit(this.#headers.url(buf, off, len));
+  }
+
+  onStatus(buf: Uint8Array, off: number, len: number): number {
+    const msg = this.#msg;
+    if (msg === null) return 0;
+    if (!this.#announced) this.#announce(msg);
+    return this.#capHit(this.#headers.reason(buf, off, len));
+  }
+
+  onHeaderField(buf: Uint8Array, off: number, len: number): number {
+    const msg = this.#msg;
+    if (msg === null || this.#phase !== Phase.HEADERS) return 0; // trailers are not kept
+    if (!this.#announced) this.#announce(msg);
+    return this.#capHit(this.#headers.field(buf, off, len));
+  }
+
+  onHeaderValue(buf: Uint8Array, off: number, len: number): number {
+    if (this.#msg === null || this.#phase !== Phase.HEADERS) return 0;
+    return this.#capHit(this.#headers.value(buf, off, len));
+  }
+
+  onHeadersComplete(statusCode: number, upgrade: boolean): number {
+    const msg = this.#msg;
+    if (msg === null) return 0;
+    if (!this.#announced) this.#announce(msg);
+    if (!msg.isRequest) msg.status = statusCode;
+    msg.httpVersion = `${this.#llhttp.httpMajor(this.#ptr)}.${this.#llhttp.httpMinor(this.#ptr)}`;
+    msg.upgradeRequested = msg.isRequest && upgrade;
+    this.#headers.fill(msg);
+    if (msg.headersTruncated) this.#events.add('http.header_cap');
+    if (msg.contentLength !== null && msg.transferEncoding !== null) {
+      this.#events.add('http.content_length_and_transfer_encoding');
+    }
+    msg.headersDone = true;
+    const ret = this.#owner.headersComplete(msg);
+    msg.framing = framingOf(msg, ret);
+    if (msg.framing === 'length') msg.sample.hint(msg.contentLengthValue);
+    this.#phase = Phase.BODY;
+    return ret;
+  }
+
+  onBody(buf: Uint8Array, off: number, len: number): number {
+    const msg = this.#msg;
+    if (msg === null) return 0;
+    msg.bodyLength += len;
+    if (!this.#gapFill && msg.sample.append(buf, off, len)) this.#events.add('http.body_sample_truncated');
+    return 0;
+  }
+
+  onMessageComplete(): number {
+    const msg = this.#msg;
+    this.#msg = null;
+    this.#phase = Phase.IDLE;
+    if (msg === null) return 0;
+    msg.done = true;
+    this.#owner.messageEnded(msg);
+    return 0;
+  }
+}

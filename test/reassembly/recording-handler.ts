@@ -1,0 +1,60 @@
+/**
+ * Test helper: a ConnectionHandlerFactory that records every call, copying the
+ * bytes at call time (views are only valid during the call).
+ */
+import type {
+  CloseReason, ConnectionHandler, ConnectionHandlerFactory, FlowDirection, PacketContext, TcpConnectionInfo,
+} from '../../src/reassembly/connection-handler.js';
+
+export type Call =
+  | { kind: 'data'; dir: FlowDirection; text: string; packetIndex: number }
+  | { kind: 'gap'; dir: FlowDirection; length: number; packetIndex: number }
+  | { kind: 'end'; dir: FlowDirection; packetIndex: number }
+  | { kind: 'close'; reason: CloseReason; packetIndex: number };
+
+export interface RecordedConnection {
+  info: TcpConnectionInfo;
+  calls: Call[];
+  /** Per direction: bytes with each gap shown as `[gap N]`. */
+  streams: [string, string];
+  /** Per direction: the raw delivered bytes (gaps omitted). */
+  raw: [number[], number[]];
+  closed: CloseReason | null;
+}
+
+export class Recorder {
+  readonly connections: RecordedConnection[] = [];
+  /** Order of onClose calls across connections (uids). */
+  readonly closeOrder: string[] = [];
+
+  readonly factory: ConnectionHandlerFactory = (info) => {
+    const rec: RecordedConnection = { info: { ...info }, calls: [], streams: ['', ''], raw: [[], []], closed: null };
+    this.connections.push(rec);
+    const closeOrder = this.closeOrder;
+    const handler: ConnectionHandler = {
+      onData(dir: FlowDirection, bytes: Uint8Array, ctx: PacketContext) {
+        if (rec.closed !== null) throw new Error('onData after onClose');
+        if (bytes.length === 0) throw new Error('empty onData');
+        const text = Buffer.from(bytes).toString('latin1');
+        rec.calls.push({ kind: 'data', dir, text, packetIndex: ctx.packetIndex });
+        rec.streams[dir] += text;
+        for (const b of bytes) rec.raw[dir].push(b);
+      },
+      onGap(dir: FlowDirection, length: number, ctx: PacketContext) {
+        if (rec.closed !== null) throw new Error('onGap after onClose');
+        rec.calls.push({ kind: 'gap', dir, length, packetIndex: ctx.packetIndex });
+        rec.streams[dir] += `[gap ${length}]`;
+      },
+      onEnd(dir: FlowDirection, ctx: PacketContext) {
+        rec.calls.push({ kind: 'end', dir, packetIndex: ctx.packetIndex });
+      },
+      onClose(reason: CloseReason, ctx: PacketContext) {
+        if (rec.closed !== null) throw new Error('onClose twice');
+        rec.closed = reason;
+        closeOrder.push(rec.info.uid);
+        rec.calls.push({ kind: 'close', reason, packetIndex: ctx.packetIndex });
+      },
+    };
+    return handler;
+  };
+}
