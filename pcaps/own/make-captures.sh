@@ -34,6 +34,7 @@ NODE_PID=""
 NGINX_PID=""
 DUMP_PID=""
 
+# (Background jobs call `ip netns exec` directly, so $! is the server's own pid.)
 in_srv() { ip netns exec "$SRV" "$@"; }
 in_cli() { ip netns exec "$CLI" "$@"; }
 
@@ -78,7 +79,7 @@ EOF
 # ---------------------------------------------------------------- servers
 start_node() { # $1 = access log
   : > "$1"
-  in_srv node "$TOOLS/api-server.mjs" "$SRV_IP" "$NODE_PORT" "$1" > "$WORK/node.out" 2>&1 &
+  ip netns exec "$SRV" node "$TOOLS/api-server.mjs" "$SRV_IP" "$NODE_PORT" "$1" > "$WORK/node.out" 2>&1 &
   NODE_PID=$!
   for _ in $(seq 100); do grep -q listening "$WORK/node.out" 2>/dev/null && return 0; sleep 0.05; done
   echo "node server did not start" >&2; cat "$WORK/node.out" >&2; exit 1
@@ -122,7 +123,7 @@ http {
   }
 }
 EOF
-  in_srv nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$WORK/nginx.out" 2>&1 &
+  ip netns exec "$SRV" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$WORK/nginx.out" 2>&1 &
   NGINX_PID=$!
   for _ in $(seq 100); do in_srv ss -ltn | grep -q "$SRV_IP:$NGINX_PORT" && return 0; sleep 0.05; done
   echo "nginx did not start" >&2; cat "$WORK/nginx.out" "$WORK/nginx/error.log" >&2; exit 1
@@ -132,12 +133,12 @@ stop_nginx() { kill "$NGINX_PID"; wait "$NGINX_PID" || true; NGINX_PID=""; }
 # ---------------------------------------------------------------- capture
 start_dump() { # $1 = pcap, $2 = snaplen
   rm -f "$1"
-  in_srv tcpdump -i aps-s -s "$2" -U -w "$1" tcp > "$WORK/dump.out" 2>&1 &
+  ip netns exec "$SRV" tcpdump -Z root --immediate-mode -i aps-s -s "$2" -U -w "$1" tcp > "$WORK/dump.out" 2>&1 &
   DUMP_PID=$!
   for _ in $(seq 100); do grep -q "listening on" "$WORK/dump.out" 2>/dev/null && return 0; sleep 0.05; done
   echo "tcpdump did not start" >&2; cat "$WORK/dump.out" >&2; exit 1
 }
-stop_dump() { sleep 0.5; kill -INT "$DUMP_PID"; wait "$DUMP_PID" || true; DUMP_PID=""; }
+stop_dump() { sleep 1; kill -INT "$DUMP_PID"; wait "$DUMP_PID" || true; DUMP_PID=""; }
 
 NODE_URL="http://$SRV_IP:$NODE_PORT"
 NGINX_URL="http://$SRV_IP:$NGINX_PORT"
@@ -248,7 +249,7 @@ stop_nginx
 #    connection to the end (handshake and first three transactions dropped).
 FROM=$(tshark -r "$HERE/api-keepalive.pcap" -Y 'tcp.stream == 0 && http.request' -T fields -e frame.number | sed -n 4p)
 TO=$(capinfos -c -M "$HERE/api-keepalive.pcap" | awk '/Number of packets/ {print $NF}')
-editcap -r "$HERE/api-keepalive.pcap" "$HERE/midstream.pcap" "$FROM-$TO"
+editcap -F pcap -r "$HERE/api-keepalive.pcap" "$HERE/midstream.pcap" "$FROM-$TO"
 printf '{"source":"api-keepalive.pcap","fromFrame":%s,"toFrame":%s,"droppedTransactions":3}\n' "$FROM" "$TO" \
   > "$LOGS/midstream.slice.json"
 

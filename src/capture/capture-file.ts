@@ -30,6 +30,17 @@ export interface CaptureFileOptions {
   maxCapturedLength?: number;
 }
 
+/** Options of one `CaptureFile.read` call. */
+export interface CaptureReadOptions {
+  /**
+   * Awaited before each chunk is read from the file (after every complete
+   * frame already in the buffer was delivered): the consumer's backpressure
+   * hook, e.g. to wait while too many batches are in flight. What it throws
+   * propagates unchanged and ends the read.
+   */
+  beforeChunk?: () => void | Promise<void>;
+}
+
 export interface CaptureFileStats {
   /** Frames delivered to `onFrame`. */
   frames: number;
@@ -135,9 +146,9 @@ export class CaptureFile {
    * or ERR_CAPTURE_CORRUPT (impossible record header, damaged gzip data),
    * whose `offset` is the byte offset, in the decompressed stream, of the
    * damaged record. A read failure is ERR_CAPTURE_OPEN (exit 2). Errors
-   * thrown by `onFrame` propagate unchanged.
+   * thrown by `onFrame` or `options.beforeChunk` propagate unchanged.
    */
-  async read(onFrame: (frame: RawFrame) => boolean | void): Promise<CaptureFileStats> {
+  async read(onFrame: (frame: RawFrame) => boolean | void, options: CaptureReadOptions = {}): Promise<CaptureFileStats> {
     if (this.#readCalled) throw new Error(`CaptureFile.read() may be called only once (${this.path})`);
     if (this.#handle === null) throw new Error(`CaptureFile.read() after close() (${this.path})`);
     this.#readCalled = true;
@@ -153,6 +164,7 @@ export class CaptureFile {
     let base = 0; // offset of buf[0] in the decompressed stream
     let eof = this.#eof;
     const cb: FrameCallback = onFrame;
+    const beforeChunk = options.beforeChunk;
     for (;;) {
       start = parser.parse(buf, view, start, end, base, cb);
       if (parser.stopped) break;
@@ -176,6 +188,7 @@ export class CaptureFile {
       base += start;
       start = 0;
       end = tail;
+      if (beforeChunk !== undefined) await beforeChunk();
       let n: number;
       try {
         n = await source.read(buf, end, Math.min(buf.length - end, chunkBytes));

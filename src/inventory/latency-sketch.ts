@@ -6,7 +6,8 @@
  * Bucket 0 holds [0, 1 µs); bucket i ≥ 1 holds [2^((i-1)/8), 2^(i/8)) µs;
  * the last bucket (`LATENCY_BUCKETS - 1`, about 2^37 µs ≈ 38 h) also takes
  * everything above. Percentiles report the geometric middle of their bucket
- * (bucket 0 reports 0), clamped to the exact min and max.
+ * (bucket 0 reports 0), clamped to the exact min and max; the first and last
+ * ranks report the exact min and max.
  */
 export const LATENCY_BUCKETS = 300;
 
@@ -54,6 +55,8 @@ export function mergeLatency(dst: LatencySketch, src: LatencySketch): void {
 export function latencyPercentile(s: LatencySketch, q: number): number | null {
   if (s.count === 0) return null;
   const rank = Math.max(1, Math.ceil(q * s.count));
+  if (rank >= s.count) return s.maxMs;
+  if (rank === 1) return s.minMs;
   const idx = Object.keys(s.buckets).map(Number).sort((a, b) => a - b);
   let seen = 0;
   for (const i of idx) {

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureFile } from '../../src/capture/capture-file.js';
 import { CaptureFileError } from '../../src/errors.js';
-import { CORPUS, EXPECTED, FORMATS, loadOracle, pcapngBlockOffsets, readRows, readUntilError } from './frame-oracle.js';
+import { CORPUS, EXPECTED, FORMATS, loadOracle, pcapngBlockOffsets, readRows, readUntilError, toRow } from './frame-oracle.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'apisensor-capture-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -293,5 +293,41 @@ describe('callback contract', () => {
     const boom = new Error('boom');
     await expect(file.read(() => { throw boom; })).rejects.toBe(boom);
     await file.close();
+  });
+
+  it('beforeChunk is awaited between reads and does not change the frames', async () => {
+    const oracle = loadOracle(join(FORMATS, 'lo-nsec.pcap.frames.tsv'));
+    const file = await CaptureFile.open(LO_NSEC_PCAP, { chunkBytes: 64 });
+    const rows: ReturnType<typeof toRow>[] = [];
+    let calls = 0;
+    const stats = await file.read((fr) => { rows.push(toRow(fr)); }, {
+      beforeChunk: async () => {
+        calls++;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    await file.close();
+    expect(rows).toEqual(oracle);
+    expect(stats.frames).toBe(10);
+    // 1169 bytes in reads of at most 64 bytes: at least 1169 / 64 reads after the first.
+    expect(calls).toBeGreaterThanOrEqual(Math.floor(1169 / 64));
+  });
+
+  it('an error thrown by beforeChunk propagates unchanged and stops delivery', async () => {
+    const file = await CaptureFile.open(LO_NSEC_PCAP, { chunkBytes: 64 });
+    const stop = new Error('backpressure failure');
+    let frames = 0;
+    let framesAtThrow = -1;
+    const err = await file.read(() => { frames++; }, {
+      beforeChunk: () => {
+        if (frames >= 2) {
+          framesAtThrow = frames;
+          throw stop;
+        }
+      },
+    }).catch((e: unknown) => e);
+    await file.close();
+    expect(err).toBe(stop);
+    expect(frames).toBe(framesAtThrow);
   });
 });

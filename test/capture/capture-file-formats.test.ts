@@ -4,9 +4,17 @@
  * bytes, at several chunk sizes (tiny ones put record and header boundaries
  * across reads and force buffer growth).
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CaptureFile } from '../../src/capture/capture-file.js';
+import { CaptureFileError } from '../../src/errors.js';
 import { CORPUS, EXPECTED, FORMATS, loadOracle, readRows } from './frame-oracle.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'apisensor-capture-formats-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Case {
   name: string;
@@ -80,5 +88,41 @@ describe('CaptureFile matches tshark', () => {
     const le = (await readRows(join(FORMATS, 'lo-nsec.pcap'))).rows;
     const be = (await readRows(join(FORMATS, 'lo-nsec-be.pcap'))).rows;
     expect(be).toEqual(le);
+  });
+
+  it('pcap LinkType field with FCS bits set: link type is the low 16 bits', async () => {
+    // get.pcap with header bytes 20..23 = 0x14000001 (little-endian): FCS length 1 (top 4 bits),
+    // P bit (0x04000000), link type 1. tshark reads this file as encap 1 with output identical
+    // to zeek-get.frames.tsv (checked when the test was written).
+    const bytes = Buffer.from(readFileSync(join(CORPUS, 'zeek/get/get.pcap')));
+    bytes.writeUInt32LE(0x14000001, 20);
+    const file = join(tmp, 'fcs-bits.pcap');
+    writeFileSync(file, bytes);
+    const { rows, stats } = await readRows(file);
+    expect(rows).toEqual(loadOracle(join(EXPECTED, 'zeek-get.frames.tsv')));
+    expect(stats.linkTypes).toEqual([1]);
+  });
+
+  it('modified (Kuznetzov) pcap from `editcap -F modpcap` is refused with ERR_CAPTURE_FORMAT', async () => {
+    // Its magic 0xa1b2cd34 (bytes 34 cd b2 a1) is the only difference visible in the first 4 bytes.
+    const bytes = Buffer.from(readFileSync(join(CORPUS, 'zeek/get/get.pcap')));
+    bytes.writeUInt32LE(0xa1b2cd34, 0);
+    const file = join(tmp, 'modified.pcap');
+    writeFileSync(file, bytes);
+    const err = await CaptureFile.open(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CaptureFileError);
+    expect((err as CaptureFileError).code).toBe('ERR_CAPTURE_FORMAT');
+    expect((err as CaptureFileError).message).toContain('modified (Kuznetzov) pcap');
+  });
+
+  it('concatenated gzip members are one stream (as `gzip -dc` reads them)', async () => {
+    const bytes = readFileSync(join(FORMATS, 'lo-nsec.pcap'));
+    const file = join(tmp, 'two-members.pcap.gz');
+    writeFileSync(file, Buffer.concat([gzipSync(bytes.subarray(0, 500)), gzipSync(bytes.subarray(500))]));
+    for (const chunkBytes of [undefined, 7]) {
+      const { rows, stats } = await readRows(file, { chunkBytes });
+      expect(rows).toEqual(loadOracle(join(FORMATS, 'lo-nsec.pcap.frames.tsv')));
+      expect(stats.compressed).toBe(true);
+    }
   });
 });

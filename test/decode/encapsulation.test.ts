@@ -11,11 +11,6 @@ import { tsharkFields } from './tshark-oracle.js';
 
 const TCP_FILTER = 'tcp && !icmp && !icmpv6 && tcp.len';
 
-/** `[frame, first value of field]` for every TCP frame; '' when the field is absent. */
-function firstValues(path: string, field: string, prefs: string[] = []): Array<[number, string]> {
-  return tsharkFields(path, TCP_FILTER, ['frame.number', field], prefs).map((c) => [Number(c[0]), (c[1] ?? '').split(',')[0]!]);
-}
-
 describe.skipIf(!haveOracle)('VLAN ids (outer two) equal tshark vlan.id / ieee8021ad.id', () => {
   const cases: Array<[string, string]> = [
     ['zeek/vlan-qinqinq', 'vlan-qinqinq.pcap'],

@@ -154,9 +154,10 @@ describe.skipIf(!haveOracle)('ndpi/fuzz-2006-09-29-28586: fuzzed fragments, none
   it('drops the two with a bad length, times out two, holds one', () => {
     // tshark -r F -Y 'ip.flags.mf == 1 || ip.frag_offset > 0' -T fields -e frame.number -e ip.id -e ip.flags.mf
     //   -e ip.frag_offset (8-byte units) -e ip.len -e ip.hdr_len -e frame.time_relative:
-    // 35 0x08aa MF off 2730 len 40 (20 payload bytes: not a multiple of 8) t=4.7
-    // 51 0x15aa MF off 2730 len 1500 t=~37 | 52 0x164b last off 5376 len 465 t=~37
-    // 79 0xaaaa MF len 170 clipped to the 40-byte frame (20 payload bytes) | 130 0xc4e2 last off 151 t>67
+    // 35 0x08aa MF off 2730 len 40 (20 payload bytes: not a multiple of 8) t=11.0
+    // 51 0x15aa MF off 2730 len 1500 t=30.4 | 52 0x164b last off 5376 len 465 t=30.4
+    // 79 0xaaaa MF len 170 clipped to the 40-byte frame (20 payload bytes) t=58.8
+    // 130 0xc4e2 last off 151 t=84.5: 51 and 52 are > 30 s old by then and time out.
     const path = corpusFile('ndpi/fuzz-2006-09-29-28586', 'fuzz-2006-09-29-28586.pcap');
     const tshark = tsharkFields(path, 'ip.flags.mf == 1 || ip.frag_offset > 0', ['frame.number']).map((c) => Number(c[0]));
     expect(tshark).toEqual([35, 51, 52, 79, 130]);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodedPacket, DecodeResult } from '../../src/decode/decoded-packet.js';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
+import { UsageError } from '../../src/errors.js';
 import { EventCounter } from '../../src/stats/event-counter.js';
 import { corpusFile, haveCorpus } from './corpus.js';
 import { readPcap } from './read-pcap.js';
@@ -85,6 +86,12 @@ describe('malformed input: exact result and event, never a throw', () => {
       expect(result).toBe(c.result);
     });
   }
+
+  it('the constructor rejects bad options with a UsageError', () => {
+    expect(() => new PacketDecoder(new EventCounter(), { maxFragmentDatagrams: 0 })).toThrow(UsageError);
+    expect(() => new PacketDecoder(new EventCounter(), { fragmentTimeoutSec: -1 })).toThrow(UsageError);
+    expect(() => new PacketDecoder(new EventCounter(), { vxlanPorts: [70000] })).toThrow(UsageError);
+  });
 
   it('IP-in-IP nested past maxLayers counts decode.too_many_layers', () => {
     let p = ipv4({ proto: 6 }, seg);

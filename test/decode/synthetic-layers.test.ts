@@ -14,7 +14,7 @@ import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { EventCounter } from '../../src/stats/event-counter.js';
 import { haveTshark } from './corpus.js';
 import {
-  ascii, concat, ethernet, frame, ip4, ip6, ipv4, ipv6, tcp, u16, u32, udp, writePcap,
+  ascii, concat, ethernet, frame, ip6, ipv4, ipv6, tcp, u16, u32, udp, writePcap,
 } from './packet-builder.js';
 import { addressText, tsharkTcpFrames, tsharkFields } from './tshark-oracle.js';
 
@@ -216,4 +216,26 @@ describe('hand-built frames decode to their innermost TCP segment', () => {
       expect(out.tunnelId).toBe(expectedId);
     });
   });
+});
+
+describe('NFLOG TLVs in either byte order', () => {
+  // Header: family AF_INET, version 0, resource id 0 (big-endian); then a
+  // prefix TLV (type 10, 8 bytes) and the payload TLV (type 9).
+  const body = inner4();
+  const tlvs = (le: boolean): Uint8Array => {
+    const h = (v: number): number[] => (le ? [v & 0xff, v >> 8] : [v >> 8, v & 0xff]);
+    const pad = (4 - (body.length % 4)) % 4;
+    return concat([2, 0, 0, 0], h(8), h(10), [0x61, 0x62, 0x63, 0], h(4 + body.length), h(9), body, Array(pad).fill(0));
+  };
+  for (const le of [true, false]) {
+    it(le ? 'little-endian' : 'big-endian', () => {
+      const events = new EventCounter();
+      const out = new DecodedPacket();
+      expect(new PacketDecoder(events).decode(frame(239, tlvs(le)), out)).toBe(DecodeResult.TCP);
+      expect(events.toJSON()).toEqual({});
+      expect([addressText(out.srcAddr, 4), addressText(out.dstAddr, 4), out.srcPort, out.dstPort, out.seq])
+        .toEqual(['192.0.2.10', '192.0.2.20', 40001, 80, 0x01020304]);
+      expect(out.payloadWireLength).toBe(http.length);
+    });
+  }
 });
