@@ -24,7 +24,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOLS="$HERE/tools"
 LOGS="$HERE/logs"
-WORK=$(mktemp -d /tmp/aps-captures.XXXXXX)
+WORK=$(mktemp -d -t aps-captures.XXXXXX)
 SRV=aps-srv
 CLI=aps-cli
 SRV_IP=10.77.0.1
@@ -148,8 +148,9 @@ JSON=(-H 'Content-Type: application/json')
 TOKEN='eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl'
 CURL=(curl -sS --max-time 10)
 
-# Client-side record of a curl download: URL, body bytes written (de-chunked,
-# still content-coded) and the size after decoding (python gzip/zlib).
+# Client-side record of a curl download (one JSON line): label, body bytes
+# curl wrote (de-chunked, still content-coded), the size after decoding
+# (python3 zlib; null for br) and whether the response was chunked.
 client_get() { # $1 = client log, $2 = label, rest = curl args (last is URL)
   local log=$1 label=$2; shift 2
   in_cli "${CURL[@]}" -o "$WORK/body.bin" -D "$WORK/head.txt" "$@"
@@ -166,6 +167,8 @@ if enc == "gzip":
     decoded = len(zlib.decompress(body, 16 + zlib.MAX_WBITS))
 elif enc == "deflate":
     decoded = len(zlib.decompress(body))
+elif enc is not None:
+    decoded = None  # br: no decoder in the python3 standard library
 print(json.dumps({"label": sys.argv[3], "contentEncoding": enc, "bodyLength": len(body), "decodedLength": decoded,
                   "chunked": "transfer-encoding: chunked" in head}))
 EOF
@@ -259,7 +262,7 @@ start_dump "$HERE/snaplen-96.pcap" 96
 in_cli "${CURL[@]}" -o /dev/null "${JSON[@]}" -d '{"username":"erin","password":"correct horse battery staple"}' "$NODE_URL/api/v1/login"
 in_cli "${CURL[@]}" -o /dev/null "${JSON[@]}" -X PUT -d '{"name":"Erin E.","email":"erin@example.com","role":"member"}' "$NODE_URL/api/v1/users/42"
 in_cli "${CURL[@]}" -o /dev/null "${JSON[@]}" --data-binary "$(python3 -c 'import json; print(json.dumps({"rows": list(range(150))}))')" "$NODE_URL/api/v1/uploads" \
-  --next -o /dev/null "$NODE_URL/api/v1/users?limit=20"
+  --next -o /dev/null "$NODE_URL/api/v1/users"
 stop_dump
 stop_node
 

@@ -124,7 +124,7 @@ export class CaptureFile {
       const result = sniffCaptureFormat(buf, sniffed.filled);
       if (!result.ok) {
         throw new CaptureFileError('ERR_CAPTURE_FORMAT', path, -1,
-          compressed ? `gzip-compressed, but ${result.reason}` : result.reason);
+          compressed ? `gzip-compressed, but ${result.reason}` : result.reason, 2);
       }
       return new CaptureFile(path, result.format, compressed, handle, source, buf, sniffed.filled, sniffed.eof,
         chunkBytes, maxCapturedLength);

@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { accessSync, constants, statSync } from 'node:fs';
 import { ApisensorError, UsageError } from '../errors.js';
+import { CaptureFile } from '../capture/capture-file.js';
 import { replayFiles, defaultWorkerCount } from '../replay/replay.js';
 import { formatSummary } from '../replay/summary.js';
 import { JsonlWriter, transactionToJson } from '../replay/transaction-jsonl.js';
@@ -89,6 +90,7 @@ async function replayCommand(args: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError('replay needs at least one capture file (see apisensor --help)');
   for (const file of positionals) checkReadable(file);
+  for (const file of positionals) await (await CaptureFile.open(file)).close();
   const workers = nonNegativeInt('workers', values.workers, defaultWorkerCount());
   const listLimit = nonNegativeInt('list', values.list, values.json || values.quiet ? 0 : 20);
 

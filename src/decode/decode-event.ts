@@ -86,6 +86,8 @@ export const DecodeEvent = {
   GENEVE_TRUNCATED: 'decode.geneve_truncated',
   GENEVE_BAD_VERSION: 'decode.geneve_bad_version',
   TEREDO_TRUNCATED: 'decode.teredo_truncated',
+  /** Not an error: a UDP datagram on a non-tunnel port matched the strict Teredo heuristic and was decapsulated. */
+  TEREDO_HEURISTIC: 'decode.teredo_heuristic',
   AYIYA_TRUNCATED: 'decode.ayiya_truncated',
   GTP_TRUNCATED: 'decode.gtp_truncated',
   GTP_BAD_VERSION: 'decode.gtp_bad_version',

@@ -66,7 +66,14 @@ export class DecodedPacket {
   vlanInner = 0;
   /** Tunnel kind of the outermost decapsulated tunnel, 0 = none (see TunnelKind). */
   tunnelKind = 0;
-  /** Tunnel identifier: VXLAN/GENEVE VNI, ERSPAN session id, GRE key; 0 when absent. */
+  /**
+   * Tenant identifier of that tunnel, part of the flow key: VXLAN VNI, GENEVE
+   * VNI, ERSPAN type II/III session id (a mirror session or tenant: the same
+   * both ways). 0 for every other kind (GRE key, PPTP call id, GTP TEID,
+   * Teredo, AYIYA, IP-in-IP, MPLS label) and when absent: directional
+   * identifiers are not part of the flow key, since a value that differs per
+   * direction would split one connection into two flows.
+   */
   tunnelId = 0;
   /** Byte count of the whole frame (originalLength), for stats. */
   frameLength = 0;

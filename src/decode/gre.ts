@@ -1,4 +1,4 @@
-import { u16be, u32be } from './byte-order.js';
+import { u16be } from './byte-order.js';
 import { DecodeEvent } from './decode-event.js';
 import { TunnelKind } from './decoded-packet.js';
 import { EtherType } from './ether-type.js';
@@ -25,8 +25,11 @@ const GRE_PROTO_PPP = 0x880b;
  * protocol type is an ethertype: IPv4, IPv6, transparent Ethernet bridging
  * (0x6558), ERSPAN type II (0x88BE with the sequence bit set), type I (0x88BE
  * with it clear: Ethernet directly, Wireshark's rule) and type III (0x22EB).
- * Records tunnel kind GRE with the key (0 when absent), or ERSPAN (type I:
- * session 0; II/III: the ERSPAN decoder records the session id). Events:
+ * Records tunnel kind GRE with id 0, or ERSPAN (type I: session 0; II/III:
+ * the ERSPAN decoder records the session id). The GRE key (RFC 2890) and the
+ * PPTP call id are not recorded: they may differ per direction (each end
+ * picks the key it expects), and directional identifiers are not part of the
+ * flow key (see DecodedPacket.tunnelId). Events:
  * `decode.gre_truncated`, `decode.gre_unsupported` (routing bit, version > 1).
  */
 export function decodeGre(c: LayerCursor): Next {
@@ -45,13 +48,12 @@ export function decodeGre(c: LayerCursor): Next {
     if ((flags & GRE_FLAG_SEQUENCE) !== 0) length += 4;
     if ((b[o + 1]! & GRE_FLAG_ACK) !== 0) length += 4;
     if (c.remaining() < length) return c.fail(DecodeEvent.GRE_TRUNCATED, Next.MALFORMED);
-    c.markTunnel(TunnelKind.GRE, u16be(b, o + 6));
+    c.markTunnel(TunnelKind.GRE, 0);
     c.off = o + length;
     return Next.PPP;
   }
   if (version !== 0) return c.fail(DecodeEvent.GRE_UNSUPPORTED, Next.UNSUPPORTED);
   if ((flags & GRE_FLAG_CHECKSUM) !== 0) length += 4;
-  const keyOffset = length;
   if ((flags & GRE_FLAG_KEY) !== 0) length += 4;
   if ((flags & GRE_FLAG_SEQUENCE) !== 0) length += 4;
   if (c.remaining() < length) return c.fail(DecodeEvent.GRE_TRUNCATED, Next.MALFORMED);
@@ -64,10 +66,10 @@ export function decodeGre(c: LayerCursor): Next {
     case EtherType.ERSPAN3:
       return Next.ERSPAN3;
     case GRE_PROTO_PPP:
-      c.markTunnel(TunnelKind.GRE, (flags & GRE_FLAG_KEY) !== 0 ? u32be(b, o + keyOffset) : 0);
+      c.markTunnel(TunnelKind.GRE, 0);
       return Next.PPP;
     default:
-      c.markTunnel(TunnelKind.GRE, (flags & GRE_FLAG_KEY) !== 0 ? u32be(b, o + keyOffset) : 0);
+      c.markTunnel(TunnelKind.GRE, 0);
       c.etherType = protocol;
       return Next.ETHERTYPE;
   }

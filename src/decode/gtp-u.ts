@@ -1,4 +1,4 @@
-import { u16be, u32be } from './byte-order.js';
+import { u16be } from './byte-order.js';
 import { DecodeEvent } from './decode-event.js';
 import { TunnelKind } from './decoded-packet.js';
 import type { LayerCursor } from './layer-cursor.js';
@@ -21,7 +21,10 @@ const GTP_MSG_GPDU = 0xff;
 
 /**
  * GTP-U header at `c.off` (UDP 2152 by default). G-PDUs continue to the inner
- * IP packet (version by nibble) and record tunnel kind GTP with the TEID;
+ * IP packet (version by nibble) and record tunnel kind GTP with id 0: the
+ * TEID names the receiving end's tunnel endpoint, so uplink and downlink
+ * carry different TEIDs, and directional identifiers are not part of the
+ * flow key (see DecodedPacket.tunnelId);
  * other messages (echo, error indication, end marker) are NOT_TCP. Events:
  * `decode.gtp_truncated`, `decode.gtp_bad_version` (not v1 GTP),
  * `decode.gtp_bad_ext_length` (zero-length extension header).
@@ -33,7 +36,6 @@ export function decodeGtpU(c: LayerCursor): Next {
   const flags = b[o]!;
   if (flags >> 5 !== GTP_VERSION_1 || (flags & GTP_FLAG_PT) === 0) return c.fail(DecodeEvent.GTP_BAD_VERSION, Next.MALFORMED);
   if (b[o + 1] !== GTP_MSG_GPDU) return Next.NOT_TCP;
-  const teid = u32be(b, o + 4);
   c.off = o + GTP_MANDATORY_LENGTH;
   c.limitTo(u16be(b, o + 2));
   if ((flags & GTP_FLAGS_OPTIONAL) !== 0) {
@@ -49,6 +51,6 @@ export function decodeGtpU(c: LayerCursor): Next {
       c.off += length;
     }
   }
-  c.markTunnel(TunnelKind.GTP, teid);
+  c.markTunnel(TunnelKind.GTP, 0);
   return Next.IP_GUESS;
 }

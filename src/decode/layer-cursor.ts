@@ -41,6 +41,8 @@ export class LayerCursor {
   nowSec = 0;
   /** Maps a UDP port to the Next code of its tunnel, 0 when none. */
   udpPortTable: Uint8Array;
+  /** Try the strict Teredo heuristic on UDP to ports without a tunnel (DecoderOptions.teredoHeuristic). */
+  teredoHeuristic = true;
   readonly events: EventCounter;
   readonly out: DecodedPacket;
   readonly defrag: IpDefragmenter;
@@ -82,7 +84,11 @@ export class LayerCursor {
     if (this.end > this.wireEnd) this.end = this.wireEnd;
   }
 
-  /** Record a tunnel on the packet unless an outer one was recorded already. */
+  /**
+   * Record a tunnel on the packet unless an outer one was recorded already.
+   * `id` is a tenant identifier the same in both directions, or 0 (see
+   * DecodedPacket.tunnelId).
+   */
   markTunnel(kind: number, id: number): void {
     if (this.out.tunnelKind === 0) {
       this.out.tunnelKind = kind;

@@ -12,19 +12,17 @@ const PW_CONTROL_WORD_LENGTH = 4;
  * An MPLS label stack at `c.off`, up to and including the bottom-of-stack
  * entry. The payload type is not signalled: guess by the first nibble (4 →
  * IPv4, 6 → IPv6, 0 → pseudowire control word then Ethernet), as Wireshark
- * and Zeek do. Records tunnel kind MPLS with the top label. Events:
+ * and Zeek do. Records tunnel kind MPLS with id 0: labels are assigned per
+ * hop and per direction (each LSR advertises its own), and directional
+ * identifiers are not part of the flow key (see DecodedPacket.tunnelId). Events:
  * `decode.mpls_truncated`, `decode.mpls_unknown_payload`.
  */
 export function decodeMpls(c: LayerCursor): Next {
   const b = c.buf;
-  let first = true;
+  c.markTunnel(TunnelKind.MPLS, 0);
   for (;;) {
     if (c.remaining() < MPLS_ENTRY_LENGTH) return c.fail(DecodeEvent.MPLS_TRUNCATED, Next.MALFORMED);
     const o = c.off;
-    if (first) {
-      c.markTunnel(TunnelKind.MPLS, (b[o]! << 12) | (b[o + 1]! << 4) | (b[o + 2]! >> 4));
-      first = false;
-    }
     c.off += MPLS_ENTRY_LENGTH;
     if ((b[o + 2]! & 0x01) !== 0) break;
   }

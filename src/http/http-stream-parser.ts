@@ -24,10 +24,11 @@ import type { FlowDirection } from '../reassembly/connection-handler.js';
 import { HeaderCollector } from './header-collector.js';
 import { framingOf, HttpMessage } from './http-message.js';
 import { HeldBytes } from './held-bytes.js';
-import { Llhttp, LlhttpError, LlhttpType, llhttpErrorName, llhttpMethodName } from './llhttp.js';
+import { CALLBACK_PAUSE, Llhttp, LlhttpError, LlhttpType, llhttpErrorName, llhttpMethodName } from './llhttp.js';
 import type { LlhttpCallbacks } from './llhttp.js';
 import { MessageKind, HTTP_SLASH } from './start-line.js';
 import { StartLineScanner } from './start-line-scanner.js';
+import { isTchar, LLHTTP_LINE_BYTES, parseRequestLine, RequestLineParts, writeLlhttpRequestLine } from './request-line.js';
 
 /** Bytes kept while an upgrade/CONNECT request waits for its response. */
 export const HELD_CAP = 64 * 1024;
@@ -60,6 +61,10 @@ type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** Zero bytes fed to llhttp to step over a gap inside a body of known framing. */
 const ZEROS = new Uint8Array(64 * 1024);
+const CR = 0x0d;
+const LF = 0x0a;
+/** `http/` lower case: status lines are matched case-insensitively (`c | 0x20`). */
+const HTTP_LOWER = Uint8Array.of(0x68, 0x74, 0x74, 0x70, 0x2f);
 
 export class HttpStreamParser implements LlhttpCallbacks {
   readonly dir: FlowDirection;
@@ -86,6 +91,25 @@ export class HttpStreamParser implements LlhttpCallbacks {
   readonly #startBuf = new Uint8Array(5);
   #startLen = 0;
   readonly #held: HeldBytes;
+  /**
+   * Start line being collected (MESSAGE START, see `#startLine`): a request
+   * line up to its LF (at most maxHeaderBytes), or the first 5 bytes of a
+   * status line. Copied; `#lineTs*` = time of its first byte.
+   */
+  #line = new Uint8Array(256);
+  #lineLen = 0;
+  #lineTsSec = 0;
+  #lineTsNsec = 0;
+  readonly #parts = new RequestLineParts();
+  /** The normalized request line given to llhttp (reused). */
+  readonly #llhttpLine = new Uint8Array(LLHTTP_LINE_BYTES);
+  /** Parsed request line of the current request (method / version as sent); null for responses. */
+  #reqMethod: string | null = null;
+  #reqVersion: string | null = null;
+  /** Feeding the normalized request line: ignore llhttp's URL. */
+  #synthetic = false;
+  /** Inside `execute()` (not `finish()`): onMessageComplete may pause llhttp. */
+  #inExecute = false;
 
   constructor(
     dir: FlowDirection,
@@ -129,7 +153,10 @@ export class HttpStreamParser implements LlhttpCallbacks {
           break;
         }
         case State.PARSE:
-          off = this.#execute(bytes, off, tsSec, tsNsec);
+          off =
+            this.#phase === Phase.IDLE
+              ? this.#startLine(bytes, off, tsSec, tsNsec)
+              : this.#execute(bytes, off, tsSec, tsNsec);
           break;
         case State.HELD:
           this.#held.add(bytes.subarray(off));
@@ -204,6 +231,12 @@ export class HttpStreamParser implements LlhttpCallbacks {
   end(): void {
     switch (this.#state) {
       case State.PARSE: {
+        if (this.#lineLen > 0 && this.#kind === MessageKind.REQUEST && this.#phase === Phase.IDLE) {
+          // a request line cut by FIN: parse what we have as the whole line
+          this.#requestLine(this.#line, 0, this.#lineLen);
+          if (this.#state !== State.PARSE) break;
+        }
+        this.#lineLen = 0;
         const errno = this.#llhttp.finish(this.#ptr);
         if (errno !== LlhttpError.OK && this.#msg !== null) this.#abandon();
         break;
@@ -281,6 +314,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
     }
     this.#state = State.PARSE;
     this.#phase = Phase.IDLE;
+    this.#lineLen = 0;
   }
 
   /** Stop parsing; look for the next start line. `resync`: count an `http.resync`. */
@@ -290,15 +324,137 @@ export class HttpStreamParser implements LlhttpCallbacks {
     this.#state = State.SYNC;
     this.#midstreamSync = false;
     this.#scanner.reset();
+    this.#lineLen = 0;
+  }
+
+  // ── message start ──────────────────────────────────────────────────────
+
+  /**
+   * PARSE between messages. Requests: collect the request line, parse it
+   * leniently (request-line.ts) and give llhttp a normalized line; the bytes
+   * after it go to llhttp as they are. Responses: collect `HTTP/`
+   * (case-insensitive) and give llhttp `HTTP/`. Bytes that cannot start a
+   * message go straight to llhttp, which reports the error. Blank lines
+   * between messages are skipped (as llhttp does). Returns the next offset.
+   */
+  #startLine(bytes: Uint8Array, off: number, tsSec: number, tsNsec: number): number {
+    const n = bytes.length;
+    if (this.#lineLen === 0) {
+      while (off < n && (bytes[off] === CR || bytes[off] === LF)) off++;
+      if (off === n) return n;
+      this.#lineTsSec = tsSec;
+      this.#lineTsNsec = tsNsec;
+    }
+    return this.#kind === MessageKind.RESPONSE ? this.#statusPrefix(bytes, off) : this.#requestStart(bytes, off);
+  }
+
+  #requestStart(bytes: Uint8Array, off: number): number {
+    if (this.#lineLen === 0 && !isTchar(bytes[off]!)) return this.#execute(bytes, off, this.#lineTsSec, this.#lineTsNsec);
+    const lf = bytes.indexOf(LF, off);
+    const to = lf < 0 ? bytes.length : lf + 1;
+    if (this.#lineLen === 0 && lf >= 0) {
+      this.#requestLine(bytes, off, lf);
+      return this.#state === State.PARSE ? to : this.#afterRefusedLine(bytes, off, to, false);
+    }
+    if (this.#lineLen + (to - off) > this.#limits.maxHeaderBytes) {
+      // longer than the header cap: let llhttp take it as it is (the URL is then truncated)
+      const carried = this.#line.slice(0, this.#lineLen);
+      this.#lineLen = 0;
+      this.#execute(carried, 0, this.#lineTsSec, this.#lineTsNsec);
+      return this.#state === State.PARSE ? this.#execute(bytes, off, this.#lineTsSec, this.#lineTsNsec) : off;
+    }
+    this.#appendLine(bytes, off, to);
+    if (lf < 0) return to;
+    const len = this.#lineLen;
+    this.#lineLen = 0;
+    this.#requestLine(this.#line, 0, len - 1);
+    if (this.#state !== State.PARSE) this.#afterRefusedLine(this.#line.slice(0, len), 0, len, true);
+    return to;
+  }
+
+  /**
+   * A refused request line (state is now SYNC): rescan from its second byte.
+   * `carried`: the line is a copy (it began in an earlier chunk) that is
+   * rescanned whole, then the caller continues after it.
+   */
+  #afterRefusedLine(bytes: Uint8Array, start: number, end: number, carried: boolean): number {
+    this.#scanner.addSkipped(1);
+    if (!carried) return start + 1;
+    if (end > start + 1) this.data(bytes.subarray(start + 1, end), this.#lineTsSec, this.#lineTsNsec);
+    return end;
+  }
+
+  /** Parse the request line `buf[start..end)` (no LF); feed llhttp its normalized form, or enter SYNC. */
+  #requestLine(buf: Uint8Array, start: number, end: number): void {
+    const p = this.#parts;
+    if (!parseRequestLine(buf, start, end, p)) {
+      this.#events.add('http.parse_error');
+      this.#events.add(`http.parse_error.${p.error}`);
+      this.#enterSync(true);
+      return;
+    }
+    this.#reqMethod = p.method;
+    this.#reqVersion = p.version;
+    const len = writeLlhttpRequestLine(p, this.#llhttpLine);
+    this.#synthetic = true;
+    try {
+      this.#execute(this.#llhttpLine.subarray(0, len), 0, this.#lineTsSec, this.#lineTsNsec);
+    } finally {
+      this.#synthetic = false;
+    }
+    if (this.#state === State.PARSE && this.#msg !== null) {
+      if (!this.#announced) this.#announce(this.#msg);
+      this.#capHit(this.#headers.url(buf, p.targetStart, p.targetEnd - p.targetStart));
+    }
+  }
+
+  /** Collect up to 5 bytes matching `http/` (any case), then give llhttp `HTTP/` and the rest. */
+  #statusPrefix(bytes: Uint8Array, off: number): number {
+    const n = bytes.length;
+    while (this.#lineLen < 5 && off < n && (bytes[off]! | 0x20) === HTTP_LOWER[this.#lineLen]) this.#line[this.#lineLen++] = bytes[off++]!;
+    if (this.#lineLen < 5 && off === n) return n;
+    const len = this.#lineLen;
+    this.#lineLen = 0;
+    if (len === 5) {
+      this.#execute(HTTP_SLASH, 0, this.#lineTsSec, this.#lineTsNsec);
+    } else if (len > 0) {
+      this.#execute(this.#line.slice(0, len), 0, this.#lineTsSec, this.#lineTsNsec);
+    } else {
+      return this.#execute(bytes, off, this.#lineTsSec, this.#lineTsNsec);
+    }
+    return off;
+  }
+
+  /** Append `bytes[from..to)` to the start-line buffer (the caller checked the cap). */
+  #appendLine(bytes: Uint8Array, from: number, to: number): void {
+    const need = this.#lineLen + (to - from);
+    if (need > this.#line.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.#line.length));
+      grown.set(this.#line.subarray(0, this.#lineLen));
+      this.#line = grown;
+    }
+    this.#line.set(bytes.subarray(from, to), this.#lineLen);
+    this.#lineLen = need;
   }
 
   #execute(bytes: Uint8Array, off: number, tsSec: number, tsNsec: number): number {
     this.#tsSec = tsSec;
     this.#tsNsec = tsNsec;
     const view = off === 0 ? bytes : bytes.subarray(off);
-    const r = this.#llhttp.execute(this.#ptr, view);
+    this.#inExecute = true;
+    let r;
+    try {
+      r = this.#llhttp.execute(this.#ptr, view);
+    } finally {
+      this.#inExecute = false;
+    }
     if (r.errno === LlhttpError.OK) return bytes.length;
     const at = off + r.errorOffset;
+    if (r.errno === LlhttpError.PAUSED) {
+      // onMessageComplete paused: the next message starts at `at` (MESSAGE START)
+      this.#llhttp.resume(this.#ptr);
+      return at;
+    }
     if (r.errno === LlhttpError.PAUSED_UPGRADE) {
       this.#state = State.HELD;
       this.#held.add(bytes.subarray(at));
@@ -346,7 +502,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
   #announce(msg: HttpMessage): void {
     this.#announced = true;
     if (msg.isRequest) {
-      msg.method = llhttpMethodName(this.#llhttp.method(this.#ptr));
+      msg.method = this.#reqMethod ?? llhttpMethodName(this.#llhttp.method(this.#ptr));
     } else {
       msg.status = this.#llhttp.statusCode(this.#ptr);
       msg.httpVersion = `${this.#llhttp.httpMajor(this.#ptr)}.${this.#llhttp.httpMinor(this.#ptr)}`;
@@ -362,6 +518,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
   // ── llhttp callbacks ───────────────────────────────────────────────────
 
   onMessageBegin(): number {
+    if (!this.#synthetic) this.#reqMethod = this.#reqVersion = null;
     const msg = new HttpMessage(this.#kind === MessageKind.REQUEST, this.#limits.maxBodySampleBytes);
     msg.tsSec = this.#tsSec;
     msg.tsNsec = this.#tsNsec;
@@ -376,6 +533,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
     const msg = this.#msg;
     if (msg === null) return 0;
     if (!this.#announced) this.#announce(msg);
+    if (this.#synthetic) return 0; // the real target is recorded by #requestLine
     return this.#capHit(this.#headers.url(buf, off, len));
   }
 
@@ -403,7 +561,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
     if (msg === null) return 0;
     if (!this.#announced) this.#announce(msg);
     if (!msg.isRequest) msg.status = statusCode;
-    msg.httpVersion = `${this.#llhttp.httpMajor(this.#ptr)}.${this.#llhttp.httpMinor(this.#ptr)}`;
+    msg.httpVersion = (msg.isRequest ? this.#reqVersion : null) ?? `${this.#llhttp.httpMajor(this.#ptr)}.${this.#llhttp.httpMinor(this.#ptr)}`;
     msg.upgradeRequested = msg.isRequest && upgrade;
     this.#headers.fill(msg);
     if (msg.headersTruncated) this.#events.add('http.header_cap');
@@ -433,6 +591,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
     if (msg === null) return 0;
     msg.done = true;
     this.#owner.messageEnded(msg);
-    return 0;
+    // Pause so that the next message goes through #startLine (not after CONNECT / Upgrade: llhttp pauses itself).
+    return this.#inExecute && !this.#llhttp.upgrade(this.#ptr) ? CALLBACK_PAUSE : 0;
   }
 }

@@ -39,6 +39,9 @@ export const LlhttpError = {
   PAUSED_UPGRADE: 22,
 } as const;
 
+/** Callback return code that pauses `execute()` (it then returns PAUSED; continue with `resume()`). */
+export const CALLBACK_PAUSE = LlhttpError.PAUSED;
+
 /**
  * Return codes of `onHeadersComplete` (llhttp.h, `on_headers_complete`):
  * 0 = body follows per framing, 1 = no body (HEAD response), 2 = no body and
@@ -105,6 +108,7 @@ const SCRATCH_BYTES = 256 * 1024;
 const constants = require('undici/lib/llhttp/constants.js') as {
   ERROR: Record<string, number>;
   METHODS: Record<string, number>;
+  METHODS_HTTP: number[];
 };
 
 const ERROR_NAMES: string[] = [];
@@ -122,8 +126,11 @@ export function llhttpMethodName(code: number): string {
   return METHOD_NAMES[code] ?? `METHOD_${code}`;
 }
 
-/** Every method llhttp accepts, upper case (for start-line sniffing). */
+/** Every method llhttp knows (HTTP, RTSP, ICE), upper case (for start-line sniffing). */
 export const LLHTTP_METHODS: readonly string[] = Object.keys(constants.METHODS);
+
+/** The methods a REQUEST parser accepts (llhttp METHODS_HTTP), upper case. */
+export const LLHTTP_HTTP_METHODS: readonly string[] = constants.METHODS_HTTP.map((code) => METHOD_NAMES[code]!);
 
 /** Result of one `execute()`: llhttp errno and the chunk offset where it stopped (valid when errno ≠ OK). */
 export interface ExecuteResult {
@@ -230,6 +237,11 @@ export class Llhttp {
     this.#x.llhttp_reset(ptr);
   }
 
+  /** Continue after PAUSED (a callback returned CALLBACK_PAUSE). */
+  resume(ptr: number): void {
+    this.#x.llhttp_resume(ptr);
+  }
+
   /** Continue after PAUSED_UPGRADE (the upgrade did not happen). */
   resumeAfterUpgrade(ptr: number): void {
     this.#x.llhttp_resume_after_upgrade(ptr);
@@ -249,6 +261,11 @@ export class Llhttp {
 
   httpMinor(ptr: number): number {
     return this.#x.llhttp_get_http_minor(ptr);
+  }
+
+  /** The message being parsed ends the HTTP stream (CONNECT, Upgrade, or our UPGRADE return code). */
+  upgrade(ptr: number): boolean {
+    return this.#x.llhttp_get_upgrade(ptr) === 1;
   }
 
   /** 1 when the current response is delimited by connection close. */

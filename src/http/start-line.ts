@@ -6,9 +6,10 @@
  *   request-line = method SP request-target SP HTTP-version   (RFC 9112 §3)
  *   status-line  = HTTP-version SP status-code [ SP reason ]  (RFC 9112 §4)
  *
- * Stricter than llhttp on purpose: the method must be one llhttp knows, the
- * target must be non-empty without spaces or controls, the version must be
- * `HTTP/d.d`, so that body bytes rarely look like a start line.
+ * Stricter than request-line.ts on purpose: the method must be one llhttp
+ * knows, the target must be non-empty without controls (spaces inside are
+ * allowed, not first), the version must be `HTTP/d.d`, so that body bytes
+ * rarely look like a start line.
  */
 import { LLHTTP_METHODS } from './llhttp.js';
 
@@ -52,10 +53,10 @@ export function classifyStartLine(buf: Uint8Array, start: number, end: number): 
   let method = '';
   for (let k = start; k < i; k++) method += String.fromCharCode(buf[k]!);
   if (!METHOD_SET.has(method)) return MessageKind.NONE;
-  // target
+  // target: up to the last SP; may hold spaces (tshark and Zeek accept `GET /a b HTTP/1.1`), not controls
   const t = i + 1;
-  let j = t;
-  while (j < end && buf[j]! > SP && buf[j] !== 0x7f) j++;
-  if (j === t || j >= end || buf[j] !== SP) return MessageKind.NONE;
-  return end - (j + 1) === 8 && isVersion(buf, j + 1, end) ? MessageKind.REQUEST : MessageKind.NONE;
+  const v = end - 8;
+  if (v - 1 <= t || buf[v - 1] !== SP || buf[t] === SP || !isVersion(buf, v, end)) return MessageKind.NONE;
+  for (let j = t; j < v - 1; j++) if (buf[j]! < SP || buf[j] === 0x7f) return MessageKind.NONE;
+  return MessageKind.REQUEST;
 }

@@ -9,12 +9,15 @@
  *  - A typed segment (segment-kind.ts: integer, uuid, objectid, date, email,
  *    hex, token, alnum_id) goes to the parameter child: reason `type`.
  *  - A plain word stays literal until `cardinalityThreshold` distinct words have
- *    been seen at that position (same parent, same method, same extension);
+ *    been seen at that position (same parent, same method, same extension),
+ *    and they are at least `minDistinctRatio` of the word observations there;
  *    then the position is promoted: its words, and their subtrees, merge into
  *    the parameter child (reason `cardinality`, with the distinct count).
- *    Never promoted: the first segment, version segments (`v1`), `api`, and
- *    the static words (`me`, `self`, `search`, … and `staticWords`), which
- *    stay literal siblings of the parameter (`/users/me` beside `/users/{userId}`).
+ *    Never promoted: the first segment, a segment right under `api` or a
+ *    version segment (resource names: `/api/v1/users`), version segments
+ *    (`v1`) and `api` themselves, and the static words (`me`, `self`,
+ *    `search`, … and `staticWords`), which stay literal siblings of the
+ *    parameter (`/users/me` beside `/users/{userId}`).
  *  - Names come from the parent segment (param-name.ts), deduplicated.
  *
  * Determinism: the template of a path depends only on the learned state, and
@@ -32,11 +35,19 @@
  */
 import { EventCounter } from '../stats/event-counter.js';
 import { paramName } from './param-name.js';
+import {
+  TemplateNode, fnv1a32, mergeParamData, nodeToState, stateToNode, type NodeState, type ParamData, type PathTemplaterState,
+} from './template-node.js';
 import { KIND_CONFIDENCE, TYPED_KINDS, classifySegment, decodeSegment, type SegmentKind } from './segment-kind.js';
 
 export interface PathTemplaterOptions {
   /** Distinct plain words at one position that make it a parameter. Default 10. */
   cardinalityThreshold?: number;
+  /**
+   * Distinct words / observations of words at the position needed as well:
+   * resource names are called again and again, values rarely repeat. Default 0.25.
+   */
+  minDistinctRatio?: number;
   /** Trie nodes over all hosts and methods. Default 50,000. */
   maxNodes?: number;
   /** Distinct value hashes remembered per position. Default 1,000. */
@@ -82,36 +93,6 @@ export const DEFAULT_STATIC_WORDS: readonly string[] = [
   'delete', 'api', 'rest', 'graphql', 'public', 'private', 'admin', 'internal',
 ];
 
-interface ParamData {
-  kinds: Map<SegmentKind, number>;
-  distinct: Set<number>;
-  distinctCapped: boolean;
-  cardinality: boolean;
-  /** Distinct plain words at promotion time (explanation). */
-  promotedAt: number;
-}
-
-class TemplateNode {
-  literals = new Map<string, TemplateNode>();
-  param: TemplateNode | null = null;
-  fileParams = new Map<string, TemplateNode>();
-  /** Distinct word hashes per slot ('' or '.ext'), for cardinality. */
-  words = new Map<string, Set<number>>();
-  promoted = new Set<string>();
-  /** Set on parameter nodes. */
-  data: ParamData | null = null;
-}
-
-/** FNV-1a 32-bit hash of a string's UTF-16 code units. */
-export function fnv1a32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 const EXT_RE = /^(.+)\.([A-Za-z][A-Za-z0-9]{0,7})$/;
 const PLACEHOLDER_RE = /^\{[^{}/]*\}(\.[A-Za-z][A-Za-z0-9]{0,7})?$/;
 
@@ -126,8 +107,11 @@ export function pathOfTarget(uri: string): string {
   return q >= 0 ? p.slice(0, q) : p;
 }
 
+export { fnv1a32, type NodeState, type PathTemplaterState };
+
 export class PathTemplater {
   readonly #threshold: number;
+  readonly #minDistinctRatio: number;
   readonly #maxNodes: number;
   readonly #maxDistinct: number;
   readonly #maxSegments: number;
@@ -139,6 +123,7 @@ export class PathTemplater {
 
   constructor(options: PathTemplaterOptions = {}) {
     this.#threshold = Math.max(2, options.cardinalityThreshold ?? 10);
+    this.#minDistinctRatio = options.minDistinctRatio ?? 0.25;
     this.#maxNodes = options.maxNodes ?? 50_000;
     this.#maxDistinct = options.maxDistinct ?? 1_000;
     this.#maxSegments = options.maxSegments ?? 32;
@@ -216,6 +201,8 @@ export class PathTemplater {
     const params: TemplateParam[] = [];
     const used = new Set<string>();
     let parentLabel: string | null = null;
+    // Root, `api` and version parents hold resource names: never promoted by cardinality.
+    let parentFixed = true;
     for (let i = 0; i < raw.length; i++) {
       const rawSeg = raw[i]!;
       const placeholder = PLACEHOLDER_RE.exec(rawSeg);
@@ -239,21 +226,24 @@ export class PathTemplater {
       const typed = TYPED_KINDS.has(kind);
       let next: TemplateNode | null | undefined;
       let isParam = placeholder !== null || typed;
+      const countable = kind === 'word' && !parentFixed && !this.#isStaticWord(stem, i);
+      if (countable && node && learn) node.wordObs.set(suffix, (node.wordObs.get(suffix) ?? 0) + 1);
       if (!isParam && node) {
         const lit = node.literals.get(seg);
         if (lit) {
           next = lit;
-        } else if (kind === 'word' && node.promoted.has(suffix) && !this.#isStaticWord(stem, i)) {
+        } else if (countable && node.promoted.has(suffix)) {
           isParam = true;
         }
       }
       if (!isParam && next === undefined && node && learn) {
         // A new literal: count it toward cardinality, maybe promote.
-        if (kind === 'word' && !this.#isStaticWord(stem, i)) {
+        if (countable) {
           let set = node.words.get(suffix);
           if (!set) node.words.set(suffix, (set = new Set()));
           if (set.size < this.#maxDistinct) set.add(fnv1a32(stem));
-          if (set.size >= this.#threshold) {
+          const obs = node.wordObs.get(suffix) ?? 0;
+          if (set.size >= this.#threshold && set.size >= obs * this.#minDistinctRatio) {
             this.#promote(node, suffix, set.size);
             isParam = true;
           }
@@ -284,10 +274,12 @@ export class PathTemplater {
         out.push(`{${name}}${suffix}`);
         params.push(this.#explain(name, i, suffix, pnode?.data ?? null, typed ? kind : null));
         parentLabel = null;
+        parentFixed = false;
         node = pnode ?? null;
       } else {
         out.push(rawSeg);
-        parentLabel = kind === 'version' || seg.toLowerCase() === 'api' ? null : seg;
+        parentFixed = kind === 'version' || seg.toLowerCase() === 'api';
+        parentLabel = parentFixed ? null : seg;
         node = next ?? null;
       }
     }
@@ -395,6 +387,7 @@ export class PathTemplater {
       if (!have) dst.words.set(slot, set);
       else for (const h of set) if (have.size < this.#maxDistinct) have.add(h);
     }
+    for (const [slot, n] of src.wordObs) dst.wordObs.set(slot, (dst.wordObs.get(slot) ?? 0) + n);
     for (const slot of src.promoted) dst.promoted.add(slot);
   }
 
@@ -409,7 +402,7 @@ export class PathTemplater {
   load(state: PathTemplaterState): void {
     if (state.version !== 1) return;
     for (const key of Object.keys(state.roots)) {
-      const incoming = this.#stateToNode(state.roots[key]!);
+      const incoming = stateToNode(state.roots[key]!, () => this.#nodes++);
       const have = this.#roots.get(key);
       if (have) this.#mergeInto(have, incoming);
       else this.#roots.set(key, incoming);
@@ -418,76 +411,5 @@ export class PathTemplater {
     this.#generation++;
   }
 
-  #stateToNode(s: NodeState): TemplateNode {
-    this.#nodes++;
-    const n = new TemplateNode();
-    for (const k of Object.keys(s.l ?? {})) n.literals.set(k, this.#stateToNode(s.l![k]!));
-    if (s.p) n.param = this.#stateToNode(s.p);
-    for (const k of Object.keys(s.f ?? {})) n.fileParams.set(k, this.#stateToNode(s.f![k]!));
-    for (const k of Object.keys(s.w ?? {})) n.words.set(k, new Set(s.w![k]!));
-    for (const k of s.pr ?? []) n.promoted.add(k);
-    if (s.d) {
-      n.data = {
-        kinds: new Map(Object.entries(s.d.k) as [SegmentKind, number][]),
-        distinct: new Set(s.d.h),
-        distinctCapped: s.d.dc,
-        cardinality: s.d.c,
-        promotedAt: s.d.pa,
-      };
-    }
-    return n;
-  }
-}
 
-function mergeParamData(dst: ParamData, src: ParamData, maxDistinct: number): void {
-  for (const [k, c] of src.kinds) dst.kinds.set(k, (dst.kinds.get(k) ?? 0) + c);
-  for (const h of src.distinct) {
-    if (dst.distinct.size >= maxDistinct) {
-      dst.distinctCapped = true;
-      break;
-    }
-    dst.distinct.add(h);
-  }
-  dst.distinctCapped ||= src.distinctCapped;
-  dst.cardinality ||= src.cardinality;
-  dst.promotedAt = Math.max(dst.promotedAt, src.promotedAt);
-}
-
-/** Saved trie node: literals, parameter child, file parameters, word hashes, promoted slots, parameter data. */
-export interface NodeState {
-  l?: Record<string, NodeState>;
-  p?: NodeState;
-  f?: Record<string, NodeState>;
-  w?: Record<string, number[]>;
-  pr?: string[];
-  d?: { k: Record<string, number>; h: number[]; dc: boolean; c: boolean; pa: number };
-}
-
-export interface PathTemplaterState {
-  version: 1;
-  roots: Record<string, NodeState>;
-}
-
-function nodeToState(n: TemplateNode): NodeState {
-  const s: NodeState = {};
-  if (n.literals.size > 0) {
-    s.l = {};
-    for (const k of [...n.literals.keys()].sort()) s.l[k] = nodeToState(n.literals.get(k)!);
-  }
-  if (n.param) s.p = nodeToState(n.param);
-  if (n.fileParams.size > 0) {
-    s.f = {};
-    for (const k of [...n.fileParams.keys()].sort()) s.f[k] = nodeToState(n.fileParams.get(k)!);
-  }
-  if (n.words.size > 0) {
-    s.w = {};
-    for (const k of [...n.words.keys()].sort()) s.w[k] = [...n.words.get(k)!].sort((a, b) => a - b);
-  }
-  if (n.promoted.size > 0) s.pr = [...n.promoted].sort();
-  if (n.data) {
-    const k: Record<string, number> = {};
-    for (const key of [...n.data.kinds.keys()].sort()) k[key] = n.data.kinds.get(key)!;
-    s.d = { k, h: [...n.data.distinct].sort((a, b) => a - b), dc: n.data.distinctCapped, c: n.data.cardinality, pa: n.data.promotedAt };
-  }
-  return s;
 }

@@ -31,7 +31,8 @@ const REQUEST_POOL_SIZE = 48;
 const MIN_RESPONSE_BODY = 100;
 const MAX_RESPONSE_BODY = 64 * 1024;
 
-const USER_AGENTS = [
+/** User-Agent values, one per simulated client. */
+export const USER_AGENTS: readonly string[] = [
   'okhttp/4.12.0',
   'python-requests/2.31.0',
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',

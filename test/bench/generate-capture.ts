@@ -16,12 +16,12 @@
  * apisensor against it.
  */
 import { renameSync } from 'node:fs';
-import { ApiTrafficModel } from './api-traffic-model.js';
+import { ApiTrafficModel, USER_AGENTS } from './api-traffic-model.js';
 import { PcapTcpWriter, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, type TcpFrameFields } from './pcap-tcp-writer.js';
 import { SeededRandom } from './seeded-random.js';
 
 /** Bump when the bytes written for a given (seed, size) change; cached captures are regenerated. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** TCP payload bytes per full segment: MSS 1460 minus 12 bytes of timestamp option. */
 export const SEGMENT_PAYLOAD_BYTES = 1448;
@@ -103,13 +103,11 @@ class GeneratorContext {
       generatorVersion: GENERATOR_VERSION, seed, fileBytes: 0, packets: 0, connections: 0,
       requests: 0, responses: 0, transactions: [],
     };
-    const agents = ['okhttp/4.12.0', 'python-requests/2.31.0', 'axios/1.6.8', 'curl/8.5.0', 'Go-http-client/1.1',
-      'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0'];
     for (let i = 0; i < clientCount; i++) {
       // 10.(1 + i / 65536).(i / 256).(i % 256 + 1), never .0 or .255 hosts
       const ip = (10 << 24 | (1 + (i >>> 16)) << 16 | ((i >>> 8) & 0xff) << 8 | ((i % 254) + 1)) >>> 0;
       this.clients.push({
-        ip, nextPort: this.rng.int(32768, 50000), userAgent: this.rng.pick(agents),
+        ip, nextPort: this.rng.int(32768, 50000), userAgent: this.rng.pick(USER_AGENTS),
         token: `tok_${this.rng.nextUint32().toString(36)}${this.rng.nextUint32().toString(36)}`,
       });
     }

@@ -19,7 +19,7 @@ describe('classifyStartLine (RFC 9112 §3, §4)', () => {
     ['HTTP/1.1 200', MessageKind.RESPONSE],
     ['FOO / HTTP/1.1', MessageKind.NONE], // unknown method
     ['get / HTTP/1.1', MessageKind.NONE],
-    ['GET /a b HTTP/1.1', MessageKind.NONE],
+    ['GET /a b HTTP/1.1', MessageKind.REQUEST], // tshark: request, uri /a (ndpi WebattackRCE stream 534)
     ['GET  / HTTP/1.1', MessageKind.NONE],
     ['GET /', MessageKind.NONE],
     ['GET / HTTP/1.1 x', MessageKind.NONE],

@@ -1,7 +1,7 @@
 // scratch: delete before finishing
 import { it } from 'vitest';
 import { replayFiles } from '../../src/replay/replay.js';
-it('debug', async () => {
+it.skipIf(!process.env.CAP)('debug', async () => {
   const f = process.env.CAP!;
   const r = await replayFiles([f], { workers: 0, collect: true });
   for (const t of r.transactions ?? []) console.log("@@"+JSON.stringify([t.uid, t.transDepth, t.method, t.host, t.uri, t.status, t.httpVersion, t.requestTs, t.responseTs, t.flags.join(',')]));

@@ -105,6 +105,26 @@ describe('PathTemplater', () => {
     expect(p.confidence).toBe(Math.round((5 / 7.5) * 100) / 100);
   });
 
+  it('over-merge trap: many resource names under /api/v1 stay literal', () => {
+    const t = new PathTemplater({ cardinalityThreshold: 3 });
+    const resources = ['users', 'orders', 'products', 'carts', 'invoices', 'payments', 'reviews', 'coupons'];
+    for (const r of resources) expect(T(t, `/api/v1/${r}`)).toBe(`/api/v1/${r}`);
+    for (const r of resources) expect(T(t, `/v2/${r}`)).toBe(`/v2/${r}`);
+  });
+
+  it('over-merge trap: words called again and again are not values', () => {
+    const t = new PathTemplater({ cardinalityThreshold: 4, minDistinctRatio: 0.25 });
+    const words = ['daily', 'weekly', 'monthly', 'yearly'];
+    for (let i = 0; i < 6; i++) for (const w of words.slice(0, 3)) T(t, `/reports/${w}`);
+    // 4 distinct words over 19 observations: 4 < 19 × 0.25
+    expect(T(t, '/reports/yearly')).toBe('/reports/yearly');
+    expect(t.generation).toBe(0);
+    // the same 4 words seen once each (ratio 1) do become a parameter
+    const u = new PathTemplater({ cardinalityThreshold: 4, minDistinctRatio: 0.25 });
+    for (const w of words) T(u, `/reports/${w}`);
+    expect(u.templateFor('', 'api.example.com', 'GET', '/reports/daily').template).toBe('/reports/{reportId}');
+  });
+
   it('one-off paths below the threshold stay literal', () => {
     const t = new PathTemplater();
     expect(T(t, '/robots.txt')).toBe('/robots.txt');

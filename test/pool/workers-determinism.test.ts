@@ -1,7 +1,7 @@
 /**
  * Flow affinity and determinism: the same captures replayed with 0 (inline),
  * 1, 2 and 3 worker threads give byte-identical transaction output and
- * identical summaries. Needs the compiled worker (`npm test` builds first).
+ * identical summaries (but the per-worker cap peaks, which depend on N). Needs the compiled worker (`npm test` builds first).
  */
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -19,7 +19,8 @@ async function run(workers: number): Promise<{ jsonl: string; summary: string; c
   const lines: string[] = [];
   const result = await replayFiles(FILES, { workers, onTransaction: (t) => lines.push(transactionToJson(t)) });
   expect(result.error).toBeUndefined();
-  const { elapsedMs: _elapsed, ...summary } = result.summary;
+  // Per-worker peaks (caps) depend on how flows are spread over workers by design; the rest must not.
+  const { elapsedMs: _elapsed, caps: _caps, ...summary } = result.summary;
   return { jsonl: lines.join('\n'), summary: JSON.stringify(summary), count: lines.length };
 }
 

@@ -31,6 +31,7 @@ const logs = path.join(dir, 'logs');
 const readJsonl = (name) => fs.readFileSync(path.join(logs, name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 function fromNode(e) {
+  if (e.aborted) throw new Error(`node log: ${e.method} ${e.url} was aborted; re-record`);
   const x = {
     method: e.method, host: e.host, uri: e.url, status: e.status, httpVersion: e.httpVersion,
     informational: e.informational,
@@ -114,7 +115,7 @@ expected['ab-keepalive'] = nginxRows(readJsonl('ab-keepalive.access.jsonl'), [])
   }
 }
 
-// snaplen-96: what of each request/response head lies inside the captured bytes.
+// snaplen-96: which start lines lie wholly inside the captured bytes.
 {
   const rows = tshark('snaplen-96.pcap', ['tcp.srcport', 'tcp.dstport', 'tcp.payload']).filter((r) => r[2] !== '');
   const segs = new Map(); // "port:dir" -> captured payload strings, in order
@@ -130,22 +131,24 @@ expected['ab-keepalive'] = nginxRows(readJsonl('ab-keepalive.access.jsonl'), [])
     const resLine = `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\n`;
     const req = nextSeg(`${e.clientPort}:c`);
     const res = nextSeg(`${e.clientPort}:s`);
-    if (!reqLine.startsWith(req.slice(0, reqLine.length)) || !res.startsWith(resLine.slice(0, res.length)) && !res.startsWith(resLine)) {
+    if (!(req.startsWith(reqLine) || reqLine.startsWith(req)) || !(res.startsWith(resLine) || resLine.startsWith(res))) {
       throw new Error(`snaplen-96: captured bytes do not match the log for ${reqLine.trim()}`);
     }
     const x = { method: null, host: null, uri: null };
     const lost = [];
-    // A token is known when its terminator (SP, or CR for the version) was captured.
-    if (req.length > e.method.length) x.method = e.method; else lost.push('method');
-    if (req.length > e.method.length + 1 + e.url.length) x.uri = e.url; else lost.push('uri');
-    if (req.length >= reqLine.length - 1) x.httpVersion = e.httpVersion; else lost.push('httpVersion');
+    // A start line is known only when captured through its LF: a line ends
+    // with CRLF (RFC 9112 §2.2), and a line cut before it can be anything.
+    const lineKnown = req.length >= reqLine.length;
+    if (lineKnown) Object.assign(x, { method: e.method, uri: e.url }); else lost.push('request line (cut before its LF)');
     lost.push('Host header', 'request body length');
-    if (res.length >= resLine.length) x.status = e.status; else lost.push('status');
+    const statusKnown = res.length >= resLine.length;
+    if (statusKnown) x.status = e.status; else lost.push('status line');
+    if (lineKnown || statusKnown) x.httpVersion = e.httpVersion; // of the request, else of the response (both 1.1)
     lost.push('response body length');
     x.informational = [];
     x.clientPort = e.clientPort;
     x.server = 'node';
-    x.flags = ['gap', 'request_incomplete', 'response_incomplete'];
+    x.flags = lineKnown ? ['gap', 'request_incomplete', 'response_incomplete'] : ['gap', 'response_incomplete', 'response_without_request'];
     x.note = `only ${req.length} request / ${res.length} response head bytes captured (snap 96): not in capture: ${lost.join(', ')}` +
       ` (log: host ${full.host}, request body ${full.requestBodyLength}, response body ${full.responseBodyLength})`;
     return x;
