@@ -1,145 +1,40 @@
 #!/usr/bin/env node
 /**
- * `apisensor` command line. Sub-commands:
- *   replay FILE... [--transactions OUT.jsonl] [--json] [--workers N] [--quiet]
+ * `apisensor` command line: dispatches to one module per sub-command.
  *
  * Exit codes: 0 success; 1 a capture was damaged (everything before the damage
  * was processed and reported) or an internal error; 2 a usage error (unknown
- * flag, missing or unreadable file, not a capture file).
+ * command or flag, bad value, missing or unreadable file, not a capture file).
+ * User errors print one line `apisensor: ...` and no stack trace.
  */
-import { parseArgs } from 'node:util';
-import { accessSync, constants, statSync } from 'node:fs';
 import { ApisensorError, UsageError } from '../errors.js';
-import { CaptureFile } from '../capture/capture-file.js';
-import { replayFiles, defaultWorkerCount } from '../replay/replay.js';
-import { formatSummary } from '../replay/summary.js';
-import { JsonlWriter, transactionToJson } from '../replay/transaction-jsonl.js';
-import type { TransactionRecord } from '../http/transaction-record.js';
+import { replayCommand } from './replay-command.js';
 
-const USAGE = `usage: apisensor <command> [options]
+type Command = (args: string[]) => Promise<number>;
 
-commands:
-  replay FILE...            replay pcap / pcapng (.gz) files in order and report HTTP transactions
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  replay: { run: replayCommand, summary: 'replay pcap / pcapng (.gz) files and report HTTP transactions' },
+};
 
-replay options:
-  --transactions FILE       write one JSON object per HTTP transaction (JSONL; '-' for stdout)
-  --json                    print the end-of-run summary as JSON
-  --workers N               worker threads (default: cores - 1, at least 1; 0 = single thread)
-  --list N                  print the first N transactions as a table (default 20 on a terminal summary, 0 with --json)
-  --quiet                   print nothing but errors
-  -h, --help                this help
-  --version                 print the version`;
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: apisensor <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'apisensor <command> --help' for a command's options.`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(usage() + '\n');
     return command === undefined ? 2 : 0;
   }
   if (command === '--version') {
     process.stdout.write('apisensor 0.1.0\n');
     return 0;
   }
-  if (command === 'replay') return replayCommand(rest);
-  throw new UsageError(`unknown command '${command}' (commands: replay; see apisensor --help)`);
-}
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        transactions: { type: 'string' },
-        json: { type: 'boolean' },
-        workers: { type: 'string' },
-        list: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see apisensor --help)`);
-  }
-}
-
-function nonNegativeInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} takes a whole number, got '${value}'`);
-  return Number(value);
-}
-
-function checkReadable(file: string): void {
-  try {
-    accessSync(file, constants.R_OK);
-    if (statSync(file).isDirectory()) throw new UsageError(`${file}: is a directory, not a capture file`, 'ERR_CAPTURE_OPEN');
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code);
-    throw new UsageError(`${file}: cannot read capture file (${why})`, 'ERR_CAPTURE_OPEN');
-  }
-}
-
-async function replayCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args);
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError('replay needs at least one capture file (see apisensor --help)');
-  for (const file of positionals) checkReadable(file);
-  for (const file of positionals) await (await CaptureFile.open(file)).close();
-  const workers = nonNegativeInt('workers', values.workers, defaultWorkerCount());
-  const listLimit = nonNegativeInt('list', values.list, values.json || values.quiet ? 0 : 20);
-
-  const writer = values.transactions ? openWriter(values.transactions) : null;
-  const listed: TransactionRecord[] = [];
-  const onTransaction = (record: TransactionRecord): void => {
-    writer?.write(transactionToJson(record));
-    if (listed.length < listLimit) listed.push(record);
-  };
-
-  let result;
-  try {
-    result = await replayFiles(positionals, { workers, onTransaction });
-  } finally {
-    writer?.close();
-  }
-
-  if (!values.quiet) {
-    if (values.json) {
-      process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
-    } else {
-      if (listed.length > 0) process.stdout.write(formatTransactionTable(listed, result.summary.transactions) + '\n\n');
-      process.stdout.write(formatSummary(result.summary) + '\n');
-    }
-  }
-  if (result.error) {
-    process.stderr.write(`apisensor: ${result.error.message}\n`);
-    return 1;
-  }
-  return 0;
-}
-
-function openWriter(file: string): JsonlWriter {
-  try {
-    return new JsonlWriter(file);
-  } catch (err) {
-    throw new UsageError(`cannot write transactions file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_OUTPUT_OPEN');
-  }
-}
-
-function formatTransactionTable(rows: TransactionRecord[], total: number): string {
-  const lines = rows.map((t) => {
-    const status = t.status === null ? '---' : String(t.status);
-    const target = `${t.host ?? t.serverIp}${t.uri ?? ''}`;
-    const flags = t.flags.length > 0 ? `  [${t.flags.join(',')}]` : '';
-    return `  ${(t.method ?? '-').padEnd(7)} ${status}  ${target}${flags}`;
-  });
-  const more = total > rows.length ? `\n  ... ${total - rows.length} more (use --transactions FILE.jsonl for all)` : '';
-  return `transactions (first ${rows.length} of ${total}):\n${lines.join('\n')}${more}`;
+  const entry = COMMANDS[command];
+  if (!entry) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')}; see apisensor --help)`);
+  return entry.run(rest);
 }
 
 main(process.argv.slice(2)).then(

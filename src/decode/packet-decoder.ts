@@ -8,6 +8,13 @@
  *        ▲                                                        │
  *        └── Ethernet ◄── GRE/ERSPAN, VXLAN, GENEVE ◄── UDP/GRE ◄─┤── IP-in-IP ─► IP
  *                         Teredo, AYIYA, GTP-U ───────► IP        └── TCP ─► DecodedPacket
+ *
+ * Flow-key policy: the outermost tunnel's kind is recorded on every packet,
+ * but its id only when it names a tenant or mirror session, the same in both
+ * directions (VXLAN VNI, GENEVE VNI, ERSPAN II/III session id). GRE keys, GTP
+ * TEIDs, MPLS labels, Teredo, AYIYA and IP-in-IP record id 0: directional
+ * identifiers are not part of the flow key (a GRE key or TEID chosen by each
+ * receiver would put requests and responses in different flows).
  */
 import type { RawFrame } from '../capture/raw-frame.js';
 import { LinkType } from '../capture/raw-frame.js';
@@ -63,6 +70,12 @@ export interface DecoderOptions {
   gtpuPorts?: number[];
   /** UDP ports carrying GRE-in-UDP, RFC 8086 (default [4754]). */
   greUdpPorts?: number[];
+  /**
+   * Decapsulate Teredo on UDP ports not listed above when the payload passes
+   * the strict heuristic of teredo-heuristic.ts (default true; counts
+   * `decode.teredo_heuristic`). Teredo relays and peers use arbitrary ports.
+   */
+  teredoHeuristic?: boolean;
   /** Most layers followed in one frame before giving up (default 32; `decode.too_many_layers`). */
   maxLayers?: number;
 }
@@ -77,6 +90,7 @@ export const DEFAULT_DECODER_OPTIONS: Readonly<Required<DecoderOptions>> = Objec
   ayiyaPorts: [5072],
   gtpuPorts: [2152],
   greUdpPorts: [4754],
+  teredoHeuristic: true,
   maxLayers: 32,
 });
 
@@ -87,12 +101,14 @@ export class PacketDecoder {
   readonly #defrag: IpDefragmenter;
   readonly #udpPortTable = new Uint8Array(65536);
   readonly #maxLayers: number;
+  readonly #teredoHeuristic: boolean;
   /** Cursor bound to the packet passed to the latest decode(); rebuilt when the caller switches packets. */
   #cursor: LayerCursor | null = null;
 
   /**
    * @throws UsageError when an option is not a positive integer (fragment
-   *   timeout: a positive number) or a port is outside 0..65535.
+   *   timeout: a positive number; teredoHeuristic: a boolean) or a port is
+   *   outside 0..65535.
    */
   constructor(events: EventCounter, options: DecoderOptions = {}) {
     const o = { ...DEFAULT_DECODER_OPTIONS, ...options };
@@ -102,6 +118,8 @@ export class PacketDecoder {
     if (!(o.fragmentTimeoutSec > 0)) throw new UsageError(`decoder option fragmentTimeoutSec must be > 0, got ${o.fragmentTimeoutSec}`);
     this.#events = events;
     this.#maxLayers = o.maxLayers;
+    if (typeof o.teredoHeuristic !== 'boolean') throw new UsageError(`decoder option teredoHeuristic must be a boolean, got ${String(o.teredoHeuristic)}`);
+    this.#teredoHeuristic = o.teredoHeuristic;
     this.#defrag = new IpDefragmenter(
       Object.freeze({ maxDatagrams: o.maxFragmentDatagrams, maxBytes: o.maxFragmentBytes, timeoutSec: o.fragmentTimeoutSec }),
     );
@@ -133,6 +151,7 @@ export class PacketDecoder {
     let c = this.#cursor;
     if (c === null || c.out !== out) {
       c = new LayerCursor(this.#events, out, this.#defrag, this.#udpPortTable);
+      c.teredoHeuristic = this.#teredoHeuristic;
       this.#cursor = c;
     }
     const data = frame.data;

@@ -23,6 +23,8 @@ const KEPT = [
   ['connection', enc('connection')],
 ] as const;
 const TE = 4;
+/** `HttpMessage.contentLengthValue` for a decimal Content-Length too large to be real (> 15 digits). */
+export const CONTENT_LENGTH_OVERFLOW = -2;
 const CL = 3;
 
 export class HeaderCollector {
@@ -112,7 +114,7 @@ export class HeaderCollector {
         value = b.toString('latin1', vs, ve);
         if (msg[key] === null) msg[key] = value;
         if (n === TE) msg.chunked = value.split(',').pop()!.trim().toLowerCase() === 'chunked';
-        if (n === CL && msg.contentLengthValue < 0 && /^[0-9]{1,15}$/.test(value)) msg.contentLengthValue = Number(value);
+        if (n === CL && msg.contentLengthValue === -1) msg.contentLengthValue = contentLengthOf(value);
         break;
       }
       if (msg.headers.length < HEADER_LIST_CAP) {
@@ -139,6 +141,16 @@ export class HeaderCollector {
     }
     return false;
   }
+}
+
+/**
+ * Content-Length value (RFC 9110 §8.6): the number, -1 when not a plain
+ * decimal, CONTENT_LENGTH_OVERFLOW when a decimal above 2^53 (leading zeros ignored).
+ */
+function contentLengthOf(value: string): number {
+  if (!/^[0-9]+$/.test(value)) return -1;
+  const digits = value.replace(/^0+(?=.)/, '');
+  return digits.length > 15 ? CONTENT_LENGTH_OVERFLOW : Number(digits);
 }
 
 /** ASCII case-insensitive compare of `b[s..e)` with lower-case `name`. */

@@ -39,6 +39,19 @@ export class HeldBytes {
     }
   }
 
+  /** Copy of the first `max` kept bytes (fewer when fewer are kept). */
+  peek(max: number): Uint8Array {
+    const out = new Uint8Array(Math.min(max, this.#bytes));
+    let n = 0;
+    for (const c of this.#chunks) {
+      if (n === out.length) break;
+      const take = Math.min(c.length, out.length - n);
+      out.set(c.subarray(0, take), n);
+      n += take;
+    }
+    return out;
+  }
+
   /** Return the kept chunks in order and empty the store. */
   take(): Uint8Array[] {
     const out = this.#chunks;

@@ -17,7 +17,9 @@
  * `Upgrade` request; its later bytes are held until the response: 101 (or 2xx
  * to CONNECT) ends HTTP on both directions (flags `upgrade` / `connect`;
  * later bytes counted in `http.bytes_after_upgrade`), another status resumes
- * parsing. Such work is deferred until the running llhttp call returns.
+ * parsing. Exception (Suricata): after a 2xx to CONNECT, when the client's
+ * first tunneled line is a plain request line, parsing goes on in the tunnel.
+ * Such work is deferred until the running llhttp call returns.
  *
  * Events (EventCounter names): see HTTP_EVENT_NAMES.
  */
@@ -36,7 +38,7 @@ import type { HttpMessage } from './http-message.js';
 import { HeadersCompleteResult } from './llhttp.js';
 import { HttpStreamParser } from './http-stream-parser.js';
 import type { HttpStreamOwner } from './http-stream-parser.js';
-import { MessageKind } from './start-line.js';
+import { classifyStartLine, MessageKind } from './start-line.js';
 import { TransactionPairer } from './transaction-pairer.js';
 import type { PendingTransaction } from './transaction-pairer.js';
 import { buildTransactionRecord } from './transaction-builder.js';
@@ -54,6 +56,9 @@ export interface HttpOptions {
 }
 
 export type ResolvedHttpOptions = Readonly<Required<HttpOptions>>;
+
+/** Tunneled bytes examined after an accepted CONNECT to decide whether HTTP goes on inside. */
+export const TUNNEL_SNIFF_BYTES = 4096;
 
 /** Called once per transaction, in transDepth order per connection; `completionPacketIndex` = packet that completed it. */
 export type TransactionSink = (record: TransactionRecord, completionPacketIndex: number) => void;
@@ -78,6 +83,8 @@ export const HTTP_EVENT_NAMES = [
   'http.bytes_after_end',
   'http.direction_swapped',
   'http.content_length_and_transfer_encoding',
+  'http.content_length_overflow', // request Content-Length > 2^53: taken as no body
+  'http.connect_tunnel_http', // plain HTTP inside an accepted CONNECT: parsing went on
 ] as const;
 
 /** Validate once, fill defaults, freeze. Throws UsageError (ERR_USAGE) for a bad value. */
@@ -115,6 +122,9 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
   #packetIndex = 0;
   #resumePending = false;
   #stopPending = false;
+  #tunnelPending = false;
+  /** A 2xx answered CONNECT; the tunnel's content is not yet judged (#decideTunnel). */
+  #connectAccepted = false;
   #closed = false;
 
   constructor(info: TcpConnectionInfo, opts: ResolvedHttpOptions, events: EventCounter, sink: TransactionSink) {
@@ -203,8 +213,9 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
     if (status === 101) {
       txn.upgrade = true;
       ret = HeadersCompleteResult.UPGRADE;
-    } else if (method === 'CONNECT' && status >= 200 && status < 300) {
+    } else if (method?.toUpperCase() === 'CONNECT' && status >= 200 && status < 300) {
       txn.connect = true;
+      this.#connectAccepted = true;
       ret = HeadersCompleteResult.UPGRADE;
     } else if (method === 'HEAD') {
       ret = HeadersCompleteResult.SKIP_BODY;
@@ -222,14 +233,20 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
 
   upgradePaused(dir: FlowDirection): void {
     if (dir !== this.#clientDir) {
-      this.#stopPending = true;
+      if (this.#connectAccepted) this.#tunnelPending = true;
+      else this.#stopPending = true;
       return;
     }
     const txn = this.#pairer.lastRequestTxn();
     if (txn?.response?.headersDone) {
-      if (txn.upgrade || txn.connect) this.#stopPending = true;
+      if (txn.upgrade) this.#stopPending = true;
+      else if (txn.connect) this.#tunnelPending = true;
       else this.#resumePending = true;
     }
+  }
+
+  heldData(dir: FlowDirection): void {
+    if (dir === this.#clientDir && this.#connectAccepted) this.#tunnelPending = true;
   }
 
   // ── internals ──────────────────────────────────────────────────────────
@@ -239,7 +256,36 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
     return d === -1 ? null : this.#parsers[d];
   }
 
+  /**
+   * CONNECT accepted (2xx): like Suricata, go on parsing HTTP when the
+   * client's first tunneled bytes are a plain request line (a proxy that
+   * forwards HTTP); stop for anything else (TLS). Waits for the first line
+   * (at most TUNNEL_SNIFF_BYTES) while both parsers hold their bytes.
+   */
+  #decideTunnel(): void {
+    const client = this.#clientParser();
+    const server = this.#parsers[this.#clientDir === 0 ? 1 : 0];
+    if (client === null || !client.held || !server.held) return; // both must have paused
+    const head = client.peekHeld(TUNNEL_SNIFF_BYTES);
+    if (head.length === 0) return;
+    const lf = head.indexOf(0x0a);
+    if (lf < 0 && head.length < TUNNEL_SNIFF_BYTES && head.every((c) => c >= 0x20 && c < 0x7f)) return; // wait for the line
+    if (lf >= 0 && classifyStartLine(head, 0, lf) === MessageKind.REQUEST) {
+      this.#events.add('http.connect_tunnel_http');
+      this.#connectAccepted = false;
+      client.resumeAfterUpgrade();
+      server.resumeAfterUpgrade();
+    } else {
+      this.#connectAccepted = false;
+      this.#stopPending = true;
+    }
+  }
+
   #runDeferred(): void {
+    if (this.#tunnelPending) {
+      this.#tunnelPending = false;
+      this.#decideTunnel();
+    }
     while (this.#stopPending || this.#resumePending) {
       if (this.#stopPending) {
         this.#stopPending = false;

@@ -35,7 +35,7 @@ export class HttpMessage {
   bodyLength = 0;
   readonly sample: BodySample;
   framing: BodyFraming = 'none';
-  /** Content-Length as a number (-1 absent or not a plain decimal). */
+  /** Content-Length as a number (-1 absent or not a plain decimal, -2 a decimal of more than 15 digits). */
   contentLengthValue = -1;
   /** The Transfer-Encoding coding list ends in `chunked`. */
   chunked = false;

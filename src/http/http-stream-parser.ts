@@ -21,10 +21,10 @@
  */
 import type { EventCounter } from '../stats/event-counter.js';
 import type { FlowDirection } from '../reassembly/connection-handler.js';
-import { HeaderCollector } from './header-collector.js';
+import { CONTENT_LENGTH_OVERFLOW, HeaderCollector } from './header-collector.js';
 import { framingOf, HttpMessage } from './http-message.js';
 import { HeldBytes } from './held-bytes.js';
-import { CALLBACK_PAUSE, Llhttp, LlhttpError, LlhttpType, llhttpErrorName, llhttpMethodName } from './llhttp.js';
+import { CALLBACK_PAUSE, HeadersCompleteResult, Llhttp, LlhttpError, LlhttpType, llhttpErrorName, llhttpMethodName } from './llhttp.js';
 import type { LlhttpCallbacks } from './llhttp.js';
 import { MessageKind, HTTP_SLASH } from './start-line.js';
 import { StartLineScanner } from './start-line-scanner.js';
@@ -47,6 +47,8 @@ export interface HttpStreamOwner {
   messageEnded(msg: HttpMessage): void;
   /** The parser stopped at an upgrade / CONNECT boundary (state HELD). */
   upgradePaused(dir: FlowDirection): void;
+  /** More bytes were held on `dir` (state HELD). */
+  heldData(dir: FlowDirection): void;
 }
 
 export interface StreamParserLimits {
@@ -108,6 +110,8 @@ export class HttpStreamParser implements LlhttpCallbacks {
   #reqVersion: string | null = null;
   /** Feeding the normalized request line: ignore llhttp's URL. */
   #synthetic = false;
+  /** The current response began with `HTTP/` (else llhttp's status code is stale). */
+  #statusPrefixOk = false;
   /** Inside `execute()` (not `finish()`): onMessageComplete may pause llhttp. */
   #inExecute = false;
 
@@ -131,6 +135,11 @@ export class HttpStreamParser implements LlhttpCallbacks {
 
   get held(): boolean {
     return this.#state === State.HELD;
+  }
+
+  /** Copy of the first `max` held bytes (HELD state; see HeldBytes.peek). */
+  peekHeld(max: number): Uint8Array {
+    return this.#held.peek(max);
   }
 
   /** In-order bytes of this direction; `bytes` is valid only during the call. */
@@ -160,6 +169,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
           break;
         case State.HELD:
           this.#held.add(bytes.subarray(off));
+          this.#owner.heldData(this.dir);
           return;
         case State.STOPPED:
           this.#events.add('http.bytes_after_upgrade', bytes.length - off);
@@ -415,6 +425,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
     if (this.#lineLen < 5 && off === n) return n;
     const len = this.#lineLen;
     this.#lineLen = 0;
+    this.#statusPrefixOk = len === 5;
     if (len === 5) {
       this.#execute(HTTP_SLASH, 0, this.#lineTsSec, this.#lineTsNsec);
     } else if (len > 0) {
@@ -489,7 +500,8 @@ export class HttpStreamParser implements LlhttpCallbacks {
     if (msg === null) return;
     msg.incomplete = true;
     if (!msg.headersDone) {
-      const status = msg.isRequest ? 0 : this.#llhttp.statusCode(this.#ptr);
+      // llhttp keeps the previous message's status code until a new one is parsed
+      const status = msg.isRequest || !this.#statusPrefixOk ? 0 : this.#llhttp.statusCode(this.#ptr);
       if (!this.#announced && (msg.isRequest ? this.#headers.urlSeen : status >= 100)) this.#announce(msg);
       if (!this.#announced) return; // not even a start line: nothing to report
       this.#headers.fill(msg);
@@ -569,7 +581,12 @@ export class HttpStreamParser implements LlhttpCallbacks {
       this.#events.add('http.content_length_and_transfer_encoding');
     }
     msg.headersDone = true;
-    const ret = this.#owner.headersComplete(msg);
+    let ret = this.#owner.headersComplete(msg);
+    if (msg.isRequest && msg.contentLengthValue === CONTENT_LENGTH_OVERFLOW && msg.transferEncoding === null) {
+      // Content-Length beyond 2^53 (e.g. UINT64_MAX): no server reads that; like Zeek, take no body and parse on
+      this.#events.add('http.content_length_overflow');
+      ret = HeadersCompleteResult.SKIP_BODY;
+    }
     msg.framing = framingOf(msg, ret);
     if (msg.framing === 'length') msg.sample.hint(msg.contentLengthValue);
     this.#phase = Phase.BODY;

@@ -70,8 +70,10 @@ export interface LlhttpCallbacks {
 const LENIENT_SETTERS = [
   'llhttp_set_lenient_headers', // invalid header chars: the server may accept them, we must see them
   'llhttp_set_lenient_chunked_length', // Transfer-Encoding + Content-Length together (chunked wins)
+  // NOT lenient_transfer_encoding: a request whose codings do not end in `chunked`
+  // (`chunked, identity`) is a parse error, and resync finds the request smuggled
+  // after it, as Zeek and tshark report it (zeek variant-10-multi_value_te).
   'llhttp_set_lenient_keep_alive', // keep parsing after `Connection: close`
-  'llhttp_set_lenient_transfer_encoding', // non-final chunked coding in a request: read to EOF
   'llhttp_set_lenient_version', // odd HTTP versions
   'llhttp_set_lenient_data_after_close', // bytes after a `close` message
   'llhttp_set_lenient_optional_lf_after_cr', // bare CR line endings

@@ -7,9 +7,17 @@
  *   store.save(inventory);
  *   toOpenApiYaml(inventory.endpoints(), { host });
  *   diffAgainstSpec(inventory.endpoints(), await loadSpecFile(specFile));
+ *
+ * Counted events (on `inventory.events`): `inventory.endpoints_cap`,
+ * `inventory.params_cap`, `inventory.body_unparsed`,
+ * `inventory.template_nodes_cap`, `inventory.template_distinct_cap`,
+ * `inventory.path_too_deep`, `inventory.schema_depth_cap`,
+ * `inventory.schema_width_cap`, `inventory.data_class_hits_cap`.
+ * Errors (ApisensorError codes): `ERR_STORE_OPEN`, `ERR_STORE_VERSION`,
+ * `ERR_STORE_CORRUPT` (store.ts), `ERR_SPEC_READ`, `ERR_SPEC_PARSE` (spec-diff.ts).
  */
 export { EndpointInventory, type EndpointInventoryOptions, type InventorySnapshot } from './endpoint-inventory.js';
-export type { EndpointStats, ParamStats, BodyStats, DataClassStats, SizeStats } from './endpoint-stats.js';
+export { endpointKey, mergeEndpointStats, type EndpointStats, type ParamStats, type BodyStats, type DataClassStats, type SizeStats } from './endpoint-stats.js';
 export { InventoryStore, STORE_SCHEMA_VERSION, MIGRATIONS } from './store.js';
 export { toOpenApi, toOpenApiYaml, type OpenApiOptions } from './openapi-export.js';
 export {
@@ -21,4 +29,4 @@ export { latencyPercentile, type LatencySketch } from './latency-sketch.js';
 export { unauthenticatedRatio, detectAuth, type AuthObservation, type AuthStats } from './auth-detect.js';
 export { DataClassifier, type DataClassHit, type DataClassKind, type DataCategory } from './data-classes.js';
 export { inferSchema, mergeSchema, toJsonSchema, type SchemaNode } from './schema-infer.js';
-export type { ObservedTransaction } from './observed-transaction.js';
+export { hostOf, tenantOf, type ObservedTransaction } from './observed-transaction.js';

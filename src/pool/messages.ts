@@ -10,6 +10,20 @@ import type { ReassemblyOptions, ReassemblyStats } from '../reassembly/tcp-reass
 export interface ShardConfig {
   reassembly: ReassemblyOptions;
   http: HttpOptions;
+  /** Ship header lists and body samples with each transaction (inventory, detection). */
+  withDetail: boolean;
+}
+
+/**
+ * What the worker knows of a transaction beyond its TransactionRecord: header
+ * lists (capped) and decoded body samples (capped). Plain fields so they
+ * survive structured clone; re-attached non-enumerably on the main thread.
+ */
+export interface TransactionDetail {
+  requestHeaders?: [string, string][];
+  responseHeaders?: [string, string][];
+  requestBodySample?: Uint8Array;
+  responseBodySample?: Uint8Array;
 }
 
 export type ShardTask =
@@ -26,6 +40,7 @@ export interface KeyedTransaction {
   /** Global packet index of the connection's first packet. */
   firstPacketIndex: number;
   record: TransactionRecord;
+  detail?: TransactionDetail;
 }
 
 export type ShardResult =

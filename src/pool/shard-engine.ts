@@ -15,7 +15,7 @@ import { createHttpHandlerFactory } from '../http/http-connection.js';
 import type { TransactionRecord } from '../http/transaction-record.js';
 import type { PacketContext } from '../reassembly/connection-handler.js';
 import { SegmentBatchReader, readBatchHeader } from './segment-batch.js';
-import type { KeyedTransaction, ShardConfig, ShardResult } from './messages.js';
+import type { KeyedTransaction, ShardConfig, ShardResult, TransactionDetail } from './messages.js';
 
 export class ShardEngine {
   readonly shard: number;
@@ -26,9 +26,12 @@ export class ShardEngine {
 
   constructor(shard: number, config: ShardConfig) {
     this.shard = shard;
+    const withDetail = config.withDetail;
     const sink = (record: TransactionRecord, completionIndex: number): void => {
-      stripSamples(record);
-      this.#pending.push({ completionIndex, firstPacketIndex: Number(record.uid.slice(1)), record });
+      const keyed: KeyedTransaction = { completionIndex, firstPacketIndex: Number(record.uid.slice(1)), record };
+      if (withDetail) keyed.detail = takeDetail(record);
+      else stripDetail(record);
+      this.#pending.push(keyed);
     };
     const factory = createHttpHandlerFactory(config.http, this.#events, sink);
     this.#reassembler = new TcpReassembler(factory, this.#events, config.reassembly);
@@ -76,11 +79,30 @@ export class ShardEngine {
   }
 }
 
-/** Body samples stay in the worker until inventory/detection consume them; they are not output. */
-function stripSamples(record: TransactionRecord): void {
+const DETAIL_KEYS = ['requestHeaders', 'responseHeaders', 'requestBodySample', 'responseBodySample'] as const;
+
+/** Without detail, header lists and body samples die here (they are never output). */
+function stripDetail(record: TransactionRecord): void {
   const r = record as unknown as Record<string, unknown>;
-  delete r['requestBodySample'];
-  delete r['responseBodySample'];
-  delete r['requestHeaders'];
-  delete r['responseHeaders'];
+  for (const key of DETAIL_KEYS) delete r[key];
+}
+
+/** Moves the non-enumerable detail properties into a plain, cloneable object. */
+function takeDetail(record: TransactionRecord): TransactionDetail {
+  const r = record as unknown as Record<string, unknown>;
+  const detail: Record<string, unknown> = {};
+  for (const key of DETAIL_KEYS) {
+    if (r[key] !== undefined) detail[key] = r[key];
+    delete r[key];
+  }
+  return detail as TransactionDetail;
+}
+
+/** Re-attaches detail to a record as non-enumerable properties (main thread). */
+export function attachDetail(record: TransactionRecord, detail: TransactionDetail | undefined): void {
+  if (!detail) return;
+  for (const key of DETAIL_KEYS) {
+    const value = detail[key];
+    if (value !== undefined) Object.defineProperty(record, key, { value, enumerable: false, writable: true, configurable: true });
+  }
 }

@@ -11,6 +11,13 @@ export interface ReplayOptions {
   onTransaction?: (record: TransactionRecord) => void;
   /** Keep every transaction in `ReplayResult.transactions` (tests, small captures). Default false. */
   collect?: boolean;
+  /**
+   * Attach header lists and decoded body samples to each record passed to
+   * `onTransaction` (non-enumerable `requestHeaders`, `responseHeaders`,
+   * `requestBodySample`, `responseBodySample`), for inventory and detection.
+   * Costs a copy across threads; default false.
+   */
+  withDetail?: boolean;
   /** Decoder caps and tunnel ports (IP fragment table...). */
   decode?: DecoderOptions;
   /** TCP reassembly caps and timeouts, per worker shard. */

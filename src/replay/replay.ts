@@ -20,6 +20,7 @@ import { symmetricFlowHash } from '../flow/flow-hash.js';
 import { EventCounter } from '../stats/event-counter.js';
 import { SegmentBatchWriter } from '../pool/segment-batch.js';
 import { InlineShardBackend, type ShardBackend } from '../pool/shard-backend.js';
+import { attachDetail } from '../pool/shard-engine.js';
 import { PiscinaShardBackend } from '../pool/worker-pool.js';
 import { compareKeyed, type KeyedTransaction, type ShardConfig, type ShardResult } from '../pool/messages.js';
 import type { TransactionRecord } from '../http/transaction-record.js';
@@ -54,7 +55,7 @@ export async function replayFiles(paths: string[], options: ReplayOptions = {}):
   const workers = options.workers ?? defaultWorkerCount();
   const config = resolveReplayConfig(options);
   const backend: ShardBackend = workers === 0 ? new InlineShardBackend() : new PiscinaShardBackend(workers);
-  const shardConfig: ShardConfig = { reassembly: config.reassembly, http: config.http };
+  const shardConfig: ShardConfig = { reassembly: config.reassembly, http: config.http, withDetail: options.withDetail ?? false };
 
   const events = new EventCounter();
   const decoder = new PacketDecoder(events, config.decode);
@@ -68,6 +69,7 @@ export async function replayFiles(paths: string[], options: ReplayOptions = {}):
     list.sort(compareKeyed);
     for (const keyed of list) {
       transactionCount++;
+      attachDetail(keyed.record, keyed.detail);
       options.onTransaction?.(keyed.record);
       if (options.collect) transactions.push(keyed.record);
     }

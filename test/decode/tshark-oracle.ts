@@ -36,9 +36,15 @@ export function tsharkAvailable(): boolean {
   }
 }
 
+/**
+ * tshark preference matching a decoder default: Teredo is also found on
+ * ports other than 3544 (our DecoderOptions.teredoHeuristic, on by default).
+ */
+export const TEREDO_HEURISTIC_PREF = 'teredo.heuristic_teredo:TRUE';
+
 /** The exact tshark invocation the expected values come from (quoted in failures). */
 export function tsharkArgs(file: string): string[] {
-  const args = ['-n', '-r', file, '-Y', 'tcp && !icmp && !icmpv6', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  const args = ['-n', '-r', file, '-o', TEREDO_HEURISTIC_PREF, '-Y', 'tcp && !icmp && !icmpv6', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
   for (const f of FIELDS) args.push('-e', f);
   return args;
 }

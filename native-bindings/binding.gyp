@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "apisensor_pcap",
+      "sources": ["src/pcap-binding.c"],
+      "libraries": ["-lpcap"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}
