@@ -7,6 +7,7 @@
  * ids, tunnel kind and id), then a murmur3 finalizer. Allocation-free.
  */
 import type { DecodedPacket } from '../decode/decoded-packet.js';
+import { murmurFinalize } from './murmur3.js';
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -19,15 +20,6 @@ function endpointHash(addr: Uint8Array, addrLength: number, port: number): numbe
   return h >>> 0;
 }
 
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /** Unsigned 32-bit symmetric hash of the packet's 5-tuple and tenant tag. */
 export function symmetricFlowHash(pkt: DecodedPacket): number {
   const len = pkt.ipVersion === 4 ? 4 : 16;
@@ -36,5 +28,5 @@ export function symmetricFlowHash(pkt: DecodedPacket): number {
   h = Math.imul(h ^ pkt.vlanInner, FNV_PRIME);
   h = Math.imul(h ^ pkt.tunnelKind, FNV_PRIME);
   h = Math.imul(h ^ pkt.tunnelId, FNV_PRIME);
-  return fmix32(h);
+  return murmurFinalize(h);
 }

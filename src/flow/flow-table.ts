@@ -1,4 +1,5 @@
 import type { DecodedPacket } from '../decode/decoded-packet.js';
+import { murmurFinalize, murmurMix } from './murmur3.js';
 
 /**
  * Per-worker flow table: finds the flow of a packet in either direction and
@@ -43,28 +44,8 @@ function word(b: Uint8Array, i: number): number {
   return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
 }
 
-/** One murmur3 body step: fold 32-bit `k` into hash `h`. */
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-/** murmur3 finalizer. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
-  return fmix(mix(mix(mix(mix(mix(0x9747b28c, w0), w1), w2), w3), port));
+  return murmurFinalize(murmurMix(murmurMix(murmurMix(murmurMix(murmurMix(0x9747b28c, w0), w1), w2), w3), port));
 }
 
 export class FlowTable<T extends FlowEntry> {
@@ -111,9 +92,9 @@ export class FlowTable<T extends FlowEntry> {
     this.#d0 = word(d, 0); this.#d1 = word(d, 4); this.#d2 = word(d, 8); this.#d3 = word(d, 12);
     const hs = endpointHash(this.#s0, this.#s1, this.#s2, this.#s3, pkt.srcPort);
     const hd = endpointHash(this.#d0, this.#d1, this.#d2, this.#d3, pkt.dstPort);
-    let h = mix(mix(mix((hs + hd) | 0, pkt.vlanOuter | (pkt.vlanInner << 16)), pkt.tunnelKind), pkt.tunnelId);
-    h = mix(h, pkt.ipVersion);
-    this.#hash = fmix(h);
+    let h = murmurMix(murmurMix(murmurMix((hs + hd) | 0, pkt.vlanOuter | (pkt.vlanInner << 16)), pkt.tunnelKind), pkt.tunnelId);
+    h = murmurMix(h, pkt.ipVersion);
+    this.#hash = murmurFinalize(h);
     const bucket = this.#buckets.get(this.#hash);
     if (bucket === undefined) return undefined;
     for (let i = 0; i < bucket.length; i++) {

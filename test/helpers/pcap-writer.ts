@@ -3,6 +3,7 @@
  * (draft-ietf-opsawg-pcap §4: 24-byte file header, 16-byte record headers).
  */
 import { writeFileSync } from 'node:fs';
+import { SeededRandom } from '../bench/seeded-random.js';
 
 export interface TestFrame {
   tsSec: number;
@@ -32,14 +33,8 @@ export function writePcap(path: string, linkType: number, frames: TestFrame[], s
   writeFileSync(path, out);
 }
 
-/** Deterministic PRNG (mulberry32) so mutation tests replay identically. */
+/** Deterministic PRNG (mulberry32, shared with the benchmark generator) so mutation tests replay identically. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }

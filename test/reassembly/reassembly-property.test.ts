@@ -7,18 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { ReassemblyOptions } from '../../src/reassembly/tcp-reassembler.js';
 import { seqAdd } from '../../src/reassembly/tcp-seq.js';
 import { F, scenario } from './scenario.js';
+import { mulberry32 } from '../helpers/pcap-writer.js';
 
-/** mulberry32: small seeded PRNG, returns [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 interface Piece { off: number; len: number; fin?: boolean }
 
