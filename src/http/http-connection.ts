@@ -84,6 +84,7 @@ export const HTTP_EVENT_NAMES = [
   'http.direction_swapped',
   'http.content_length_and_transfer_encoding',
   'http.content_length_overflow', // request Content-Length > 2^53: taken as no body
+  'http.response_lost', // a request's response was unreadable (see transaction-pairer.ts): emitted unanswered
   'http.connect_tunnel_http', // plain HTTP inside an accepted CONNECT: parsing went on
 ] as const;
 
@@ -243,6 +244,10 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
       else if (txn.connect) this.#tunnelPending = true;
       else this.#resumePending = true;
     }
+  }
+
+  bytesSkipped(dir: FlowDirection, tsSec: number, tsNsec: number): void {
+    if (this.expectedKind(dir) === MessageKind.RESPONSE) this.#pairer.responseBytesSkipped(tsSec, tsNsec);
   }
 
   heldData(dir: FlowDirection): void {

@@ -15,6 +15,10 @@
  * counting `http.midstream_skipped_bytes` or `http.resync_skipped_bytes`.
  * HELD: after a CONNECT / Upgrade request, bytes wait (at most HELD_CAP) until
  * the owner knows whether the server accepted (STOPPED) or not (resume).
+ * MESSAGE START (inside PARSE, between messages): llhttp pauses at every
+ * message end; we parse each request line ourselves (request-line.ts: unknown
+ * and lower-case methods, `HTTP/1.`, no version, spaces in the target) and
+ * give llhttp a normalized line, and accept `http/` status lines.
  *
  * Owner calls happen inside llhttp callbacks: the owner must not call
  * `data()`/`gap()`/`end()`/`resumeAfterUpgrade()` from them (see Llhttp).
@@ -47,6 +51,8 @@ export interface HttpStreamOwner {
   messageEnded(msg: HttpMessage): void;
   /** The parser stopped at an upgrade / CONNECT boundary (state HELD). */
   upgradePaused(dir: FlowDirection): void;
+  /** SYNC skipped bytes of `dir` that arrived at packet time tsSec.tsNsec (not part of any parsed message). */
+  bytesSkipped(dir: FlowDirection, tsSec: number, tsNsec: number): void;
   /** More bytes were held on `dir` (state HELD). */
   heldData(dir: FlowDirection): void;
 }
@@ -153,7 +159,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
         case State.SYNC: {
           const accept = this.#owner.expectedKind(this.dir);
           const at = this.#scanner.scan(off === 0 ? bytes : bytes.subarray(off), tsSec, tsNsec, accept);
-          this.#countSkipped();
+          if (this.#countSkipped() > 0) this.#owner.bytesSkipped(this.dir, tsSec, tsNsec);
           if (at < 0) return;
           this.#beginParse(this.#owner.claimKind(this.dir, this.#scanner.foundKind));
           const carry = this.#scanner.takeCarry();
@@ -303,7 +309,10 @@ export class HttpStreamParser implements LlhttpCallbacks {
         this.#startBuf[this.#startLen++] = bytes[off++]!;
       }
       if (this.#startLen < 5 && off === bytes.length) return off; // undecided, all bytes buffered
-      kind = this.#owner.claimKind(this.dir, this.#startLen === 5 ? MessageKind.RESPONSE : MessageKind.REQUEST);
+      // The responder's bytes that cannot start a request (an HTTP/0.9 reply, `<html>`) do not make it the client.
+      const first = this.#startLen > 0 ? this.#startBuf[0]! : bytes[off]!;
+      const response = this.#startLen === 5 || (this.dir === 1 && !isTchar(first));
+      kind = this.#owner.claimKind(this.dir, response ? MessageKind.RESPONSE : MessageKind.REQUEST);
     }
     this.#beginParse(kind);
     if (this.#startLen > 0) {
@@ -487,9 +496,11 @@ export class HttpStreamParser implements LlhttpCallbacks {
     return at;
   }
 
-  #countSkipped(): void {
+  /** Count the scanner's skipped bytes; returns how many. */
+  #countSkipped(): number {
     const n = this.#scanner.takeSkipped();
     if (n > 0) this.#events.add(this.#midstreamSync ? 'http.midstream_skipped_bytes' : 'http.resync_skipped_bytes', n);
+    return n;
   }
 
   /** End the current message early (flags already set by the caller). */
@@ -515,6 +526,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
     this.#announced = true;
     if (msg.isRequest) {
       msg.method = this.#reqMethod ?? llhttpMethodName(this.#llhttp.method(this.#ptr));
+      if (this.#reqVersion !== null) msg.httpVersion = this.#reqVersion;
     } else {
       msg.status = this.#llhttp.statusCode(this.#ptr);
       msg.httpVersion = `${this.#llhttp.httpMajor(this.#ptr)}.${this.#llhttp.httpMinor(this.#ptr)}`;

@@ -54,6 +54,8 @@ export class StartLineScanner {
   #carry: Uint8Array | null = null;
   #carryLen = 0;
   #carryFrom = 0;
+  /** Packet time of the carried bytes: flat [offset, tsSec, tsNsec] per chunk appended, offsets ascending. */
+  readonly #marks: number[] = [];
   /** Bytes consumed without finding a start line since the last `takeSkipped()`. */
   #skipped = 0;
   carryTsSec = 0;
@@ -69,6 +71,7 @@ export class StartLineScanner {
   reset(): void {
     this.#skipped += this.#carryLen;
     this.#carryLen = 0;
+    this.#marks.length = 0;
   }
 
   /** Count `n` bytes the caller stepped over as skipped. */
@@ -88,6 +91,7 @@ export class StartLineScanner {
     const out = this.#carry === null ? new Uint8Array(0) : this.#carry.slice(this.#carryFrom, this.#carryLen);
     this.#carryLen = 0;
     this.#carryFrom = 0;
+    this.#marks.length = 0;
     return out;
   }
 
@@ -101,15 +105,11 @@ export class StartLineScanner {
     while (i < n) {
       const j = bytes.indexOf(LF, i);
       if (j < 0) {
-        if (this.#carryLen === 0) {
-          this.carryTsSec = tsSec;
-          this.carryTsNsec = tsNsec;
-        }
-        this.#append(bytes, i, n);
+        this.#append(bytes, i, n, tsSec, tsNsec);
         return -1;
       }
       if (this.#carryLen > 0) {
-        this.#append(bytes, i, j + 1);
+        this.#append(bytes, i, j + 1, tsSec, tsNsec);
         const s = findCandidate(this.#carry!, 0, this.#carryLen - 1, accept);
         if (s >= 0) {
           this.#found(s);
@@ -118,6 +118,7 @@ export class StartLineScanner {
         }
         this.#skipped += this.#carryLen;
         this.#carryLen = 0;
+        this.#marks.length = 0;
       } else {
         const s = findCandidate(bytes, i, j, accept);
         if (s >= 0) {
@@ -135,11 +136,18 @@ export class StartLineScanner {
   #found(s: number): void {
     this.#skipped += s;
     this.foundKind = classifyStartLine(this.#carry!, s, this.#carryLen - 1);
+    // time of the chunk holding the line's first byte (a body tail may precede it in the carry)
+    const m = this.#marks;
+    let k = 0;
+    while (k + 3 < m.length && m[k + 3]! <= s) k += 3;
+    this.carryTsSec = m[k + 1] ?? 0;
+    this.carryTsNsec = m[k + 2] ?? 0;
   }
 
-  /** Append `bytes[from..to)` to the carry, keeping at most the last half of maxLineBytes when it overflows. */
-  #append(bytes: Uint8Array, from: number, to: number): void {
+  /** Append `bytes[from..to)` (packet time tsSec.tsNsec) to the carry, keeping at most the last half of maxLineBytes when it overflows. */
+  #append(bytes: Uint8Array, from: number, to: number, tsSec: number, tsNsec: number): void {
     const max = this.#maxLineBytes;
+    const m = this.#marks;
     if (this.#carryLen + (to - from) > max) {
       const keep = max >> 1;
       const total = this.#carryLen + (to - from);
@@ -148,11 +156,18 @@ export class StartLineScanner {
       if (drop >= this.#carryLen) {
         from += drop - this.#carryLen;
         this.#carryLen = 0;
+        m.length = 0;
       } else {
         this.#carry!.copyWithin(0, drop, this.#carryLen);
         this.#carryLen -= drop;
+        // shift the marks; the last one at or before the new start moves to offset 0
+        let k = 0;
+        while (k + 3 < m.length && m[k + 3]! <= drop) k += 3;
+        m.splice(0, k);
+        for (let q = 0; q < m.length; q += 3) m[q] = Math.max(0, m[q]! - drop);
       }
     }
+    if (m.length === 0 || m[m.length - 2] !== tsSec || m[m.length - 1] !== tsNsec) m.push(this.#carryLen, tsSec, tsNsec);
     const need = this.#carryLen + (to - from);
     if (this.#carry === null || this.#carry.length < need) {
       const grown = new Uint8Array(Math.min(max, Math.max(need, 2 * (this.#carry?.length ?? 128))));

@@ -12,6 +12,17 @@
  *
  * Cap: at most `maxPendingRequests` transactions waiting for a response; the
  * next request forces the oldest out as unanswered (`http.pending_cap`).
+ *
+ * Packet-time evidence overrides FIFO in two cases (a response is never
+ * paired with a request sent after it):
+ * - a response that starts BEFORE the oldest waiting request was sent is a
+ *   response without request (Zeek: http-09-content-length-confusion);
+ * - response-side bytes that no parser could read (the start of a response
+ *   lost, midstream pickup) that arrived after request i was sent, followed
+ *   by request i+1 sent after them: those bytes answered request i (the
+ *   client waited for them), so request i is emitted unanswered
+ *   (`http.response_lost`) and the next response pairs with request i+1
+ *   (tshark on nDPI 1kxun tcp.stream 51).
  */
 import type { EventCounter } from '../stats/event-counter.js';
 import type { HttpMessage } from './http-message.js';
@@ -32,8 +43,11 @@ export class PendingTransaction {
     this.depth = depth;
   }
 
-  /** No response will be paired any more (pending cap). */
+  /** No response will be paired any more (pending cap, response lost). */
   givenUp = false;
+  /** Packet time of unreadable response bytes seen while this request waited (-1: none). */
+  lostTsSec = -1;
+  lostTsNsec = 0;
 
   get ready(): boolean {
     const requestDone = this.request === null || this.request.done;
@@ -78,9 +92,25 @@ export class TransactionPairer {
     this.#txns.push(txn);
   }
 
+  /** Response-side bytes that no message could be read from arrived at tsSec.tsNsec. */
+  responseBytesSkipped(tsSec: number, tsNsec: number): void {
+    const txn = this.#txns[this.#cursor];
+    const req = txn?.request;
+    if (txn === undefined || req == null || txn.responseTsSec >= 0 || txn.lostTsSec >= 0) return;
+    if (later(req.tsSec, req.tsNsec, tsSec, tsNsec)) return;
+    txn.lostTsSec = tsSec;
+    txn.lostTsNsec = tsNsec;
+  }
+
   responseStarted(msg: HttpMessage): void {
+    this.#skipLostResponses();
     let txn = this.#txns[this.#cursor];
-    if (txn === undefined) {
+    const req = txn?.request;
+    if (txn !== undefined && req != null && txn.responseTsSec < 0 && later(req.tsSec, req.tsNsec, msg.tsSec, msg.tsNsec)) {
+      // the response began before the request was sent: it cannot answer it
+      txn = new PendingTransaction(this.#nextDepth++);
+      this.#txns.push(txn);
+    } else if (txn === undefined) {
       txn = new PendingTransaction(this.#nextDepth++);
       this.#txns.push(txn);
     }
@@ -97,7 +127,22 @@ export class TransactionPairer {
     if (txn.response !== null) return;
     txn.response = msg;
     const k = this.#txns.indexOf(txn);
-    if (k >= this.#cursor) this.#cursor = k + 1;
+    // a response-only transaction placed after waiting requests leaves the cursor on them
+    if (k === this.#cursor) this.#cursor = k + 1;
+    while (this.#cursor < this.#txns.length && this.#txns[this.#cursor]!.response !== null) this.#cursor++;
+  }
+
+  /** Give up waiting requests whose response was lost (see the file comment). */
+  #skipLostResponses(): void {
+    for (;;) {
+      const txn = this.#txns[this.#cursor];
+      const next = this.#txns[this.#cursor + 1]?.request;
+      if (txn === undefined || txn.lostTsSec < 0 || next == null) return;
+      if (!later(next.tsSec, next.tsNsec, txn.lostTsSec, txn.lostTsNsec)) return;
+      this.#events.add('http.response_lost');
+      txn.givenUp = true;
+      this.#cursor++;
+    }
   }
 
   /** A message ended: emit what is ready. Call after the owner has marked interim responses. */
@@ -119,4 +164,9 @@ export class TransactionPairer {
       this.#emit(txn);
     }
   }
+}
+
+/** Packet time a (sec, nsec) is strictly after b. */
+function later(aSec: number, aNsec: number, bSec: number, bNsec: number): boolean {
+  return aSec > bSec || (aSec === bSec && aNsec > bNsec);
 }

@@ -75,6 +75,16 @@ const ADDRESS_KEYS = new Set(['address', 'streetaddress', 'street', 'addressline
 const MEDICAL_KEYS = new Set(['mrn', 'medicalrecordnumber', 'medicalrecordno', 'medicalrecord', 'patientid',
   'patientname', 'patient', 'diagnosis', 'diagnosiscode', 'diagnoses', 'healthplanid', 'healthplannumber',
   'prescription', 'medication', 'medications', 'labresult', 'labresults']);
+/**
+ * True for key names whose values are sensitive by name alone (password,
+ * date of birth, postal address, medical-record keys): such values are never
+ * kept, not even as schema enum candidates.
+ */
+export function isSensitiveKeyName(key: string): boolean {
+  const k = normKey(key);
+  return PASSWORD_KEYS.has(k) || DOB_KEYS.has(k) || ADDRESS_KEYS.has(k) || MEDICAL_KEYS.has(k) || SSN_HINT.test(k) || AWS_SECRET_HINT.test(k);
+}
+
 const NPI_HINT = /npi|provider/;
 const ICD_HINT = /icd|diagnos|condition/;
 const SSN_HINT = /ssn|socialsecurity/;

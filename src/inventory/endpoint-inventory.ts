@@ -10,7 +10,9 @@
  *                                                              └─ data classes (data-classes.ts)
  *
  * Body samples are read during `record()` only (decoded as UTF-8, parsed as
- * JSON / form / multipart by media type); no view on them is kept.
+ * JSON / NDJSON / form / multipart by media type); no view on them is kept.
+ * Schema enum candidates at locations where a data class was found are
+ * abandoned (schema-redact.ts), so no sensitive value is stored raw.
  *
  * Caps (events on `events`): `maxEndpoints` (default 10,000;
  * `inventory.endpoints_cap`: the transaction is not recorded), `maxParams`
@@ -21,7 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventCounter } from '../stats/event-counter.js';
 import { addAuth, cookieNames, detectAuth } from './auth-detect.js';
-import { DataClassifier, type DataClassHit } from './data-classes.js';
+import { DataClassifier, isSensitiveKeyName, type DataClassHit } from './data-classes.js';
 import {
   addExample, addSize, endpointKey, mergeEndpointStats, newEndpointStats,
   type BodyStats, type EndpointStats, type ParamStats,
@@ -35,6 +37,7 @@ import {
   PathTemplater, pathOfTarget, type PathTemplaterOptions, type PathTemplaterState, type TemplateParam,
 } from './path-template.js';
 import { inferSchema, type SchemaOptions } from './schema-infer.js';
+import { redactSensitiveEnums } from './schema-redact.js';
 import { decodeSegment } from './segment-kind.js';
 
 export interface EndpointInventoryOptions {
@@ -67,6 +70,9 @@ const BORING_HEADERS = new Set([
 
 const utf8 = new TextDecoder('utf-8');
 
+/** Newline-delimited JSON media types (one JSON value per line). */
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines']);
+
 export class EndpointInventory {
   readonly #maxEndpoints: number;
   readonly #maxParams: number;
@@ -81,7 +87,7 @@ export class EndpointInventory {
   constructor(options: EndpointInventoryOptions = {}) {
     this.#maxEndpoints = options.maxEndpoints ?? 10_000;
     this.#maxParams = options.maxParams ?? 64;
-    this.#schema = options.schema ?? {};
+    this.#schema = { ...options.schema, noEnumKey: options.schema?.noEnumKey ?? isSensitiveKeyName };
     this.#events = options.events ?? new EventCounter();
     this.#templater = new PathTemplater({ ...options.templater, events: this.#events });
     this.#salt = options.salt ?? randomBytes(16).toString('hex');
@@ -261,8 +267,12 @@ export class EndpointInventory {
         this.#events.add('inventory.body_unparsed');
         return;
       }
+      const from = hits.length;
       body.schema = inferSchema(value, this.#schema, this.#events, body.schema);
       this.#classifier.scanJson(where, value, hits);
+      if (hits.length > from) redactSensitiveEnums(body.schema, where, hits.slice(from));
+    } else if (NDJSON_TYPES.has(mt)) {
+      this.#ndjson(body, sample, where, hits);
     } else if (mt === 'application/x-www-form-urlencoded') {
       const pairs = parseUrlEncoded(utf8.decode(sample), this.#maxParams);
       const fields = (body.fields ??= {});
@@ -272,6 +282,35 @@ export class EndpointInventory {
       const fields = (body.fields ??= {});
       for (const name of multipartFieldNames(contentType, utf8.decode(sample), this.#maxParams)) this.#countField(fields, name);
     }
+  }
+
+  /**
+   * Newline-delimited JSON (one value per line): the schema describes one line.
+   * Complete lines only; a last line cut by the sample cap is ignored, a line
+   * that is not JSON counts `inventory.body_unparsed` once per body.
+   */
+  #ndjson(body: BodyStats, sample: Uint8Array, where: string, hits: DataClassHit[]): void {
+    const text = utf8.decode(sample);
+    const end = text.endsWith('\n') ? text.length : text.lastIndexOf('\n') + 1;
+    const from = hits.length;
+    let bad = false;
+    for (const line of text.slice(0, end).split('\n')) {
+      if (line.trim().length === 0) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        bad = true;
+        continue;
+      }
+      body.schema = inferSchema(value, this.#schema, this.#events, body.schema);
+      this.#classifier.scanJson(where, value, hits);
+    }
+    if (bad) {
+      body.unparsed = (body.unparsed ?? 0) + 1;
+      this.#events.add('inventory.body_unparsed');
+    }
+    if (body.schema && hits.length > from) redactSensitiveEnums(body.schema, where, hits.slice(from));
   }
 
   #countField(fields: Record<string, number>, name: string): void {

@@ -49,6 +49,11 @@ export interface SchemaOptions {
   maxProperties?: number;
   /** Largest enum kept. Default 8. */
   maxEnum?: number;
+  /**
+   * Object keys whose values never become enum candidates (sensitive names
+   * such as `password`): their node's enum is abandoned at creation.
+   */
+  noEnumKey?: (key: string) => boolean;
 }
 
 const ENUM_VALUE_RE = /^[A-Za-z][A-Za-z0-9_.:-]{0,31}$/;
@@ -79,9 +84,12 @@ export function inferSchema(value: unknown, options: SchemaOptions = {}, events?
     maxDepth: options.maxDepth ?? 12,
     maxProperties: options.maxProperties ?? 200,
     maxEnum: options.maxEnum ?? 8,
+    noEnumKey: options.noEnumKey ?? noKey,
   }, events);
   return node;
 }
+
+const noKey = (): boolean => false;
 
 function add(node: SchemaNode, v: unknown, depth: number, o: Required<SchemaOptions>, events?: EventCounter): void {
   const t = typeOf(v);
@@ -130,6 +138,7 @@ function add(node: SchemaNode, v: unknown, depth: number, o: Required<SchemaOpti
             continue;
           }
           child = props[key] = { types: {}, seen: 0 };
+          if (o.noEnumKey(key)) child.enum = null;
         }
         child.seen = (child.seen ?? 0) + 1;
         add(child, (v as Record<string, unknown>)[key], depth + 1, o, events);

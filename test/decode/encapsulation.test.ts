@@ -87,8 +87,8 @@ describe.skipIf(!haveOracle)('tunnel kind and id equal the tshark dissection', (
       });
       expect(expected.some((e) => !e.endsWith(' 0 0'))).toBe(true);
       if (t.directionalField !== undefined) {
-        // The header does carry a directional id, with more than one value in the capture.
-        expect(new Set(rows.map((c) => c[3]!.split(',')[0]).filter((v) => v !== '')).size).toBeGreaterThan(1);
+        // The header does carry a directional id (tshark shows it) that we leave out.
+        expect(rows.some((c) => c[3] !== '')).toBe(true);
       }
       const actual = decodeCapture(path).tcp.map((f) => `${f.frame} ${f.tunnelKind} ${f.tunnelId}`);
       expect(actual).toEqual(expected);

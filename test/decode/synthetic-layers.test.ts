@@ -36,6 +36,12 @@ interface Case {
   kind: number;
   /** tshark field that holds the tunnel id; omitted: id must be 0. */
   idField?: string;
+  /**
+   * tshark field of a directional id in the header (GRE key, GTP TEID, MPLS
+   * label): tshark must show it, our id must be 0, since directional
+   * identifiers are not part of the flow key (DecodedPacket.tunnelId).
+   */
+  directionalField?: string;
   vlan?: [number, number];
 }
 
@@ -96,7 +102,7 @@ const cases: Case[] = [
     linkType: LINK.ETHERNET,
     data: ethernet(0x8847, concat([0x00, 0x06, 0x40, 64], [0x00, 0x0c, 0x81, 64], inner6())),
     kind: TunnelKind.MPLS,
-    idField: 'mpls.label',
+    directionalField: 'mpls.label',
   },
   {
     name: 'PPPoE session, PPP IPv6',
@@ -113,14 +119,14 @@ const cases: Case[] = [
     linkType: LINK.ETHERNET,
     data: outer4(47, gre(0xb0, 0x86dd, [0, 0, 0, 0, ...u32(0xabcdef01), ...u32(7)], inner6())),
     kind: TunnelKind.GRE,
-    idField: 'gre.key',
+    directionalField: 'gre.key',
   },
   {
     name: 'GRE transparent Ethernet bridging',
     linkType: LINK.ETHERNET,
     data: outer4(47, gre(0x20, 0x6558, u32(42), innerEth4())),
     kind: TunnelKind.GRE,
-    idField: 'gre.key',
+    directionalField: 'gre.key',
   },
   {
     name: 'ERSPAN type II (GRE sequence bit set)',
@@ -180,7 +186,7 @@ const cases: Case[] = [
     linkType: LINK.ETHERNET,
     data: outerUdp(2152, 2152, concat([0x36, 0xff], u16(4 + 4 + inner4().length), u32(0x1020304), u16(1), [0, 0x85], [1, 0x10, 0x05, 0], inner4())),
     kind: TunnelKind.GTP,
-    idField: 'gtp.teid',
+    directionalField: 'gtp.teid',
   },
   {
     name: 'VXLAN, then GRE inside: outermost tunnel recorded',
@@ -214,6 +220,7 @@ describe('hand-built frames decode to their innermost TCP segment', () => {
         .toBe(`${row!.src} ${row!.dst} ${row!.srcPort} ${row!.dstPort} ${row!.seqRaw} ${row!.tcpLen}`);
       const expectedId = c.idField ? Number(tsharkFields(path, 'tcp', [c.idField])[0]![0]!.split(',')[0]) : 0;
       expect(out.tunnelId).toBe(expectedId);
+      if (c.directionalField) expect(tsharkFields(path, 'tcp', [c.directionalField])[0]![0]).not.toBe('');
     });
   });
 });

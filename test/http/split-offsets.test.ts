@@ -113,3 +113,22 @@ describe('every split offset', () => {
     for (let k = 0; k <= resp.length; k++) expect(snapshot([REQUESTS], splitAt(resp, [k]), true), `cut ${k}`).toEqual(base);
   });
 });
+
+describe('every split offset, lenient start lines (request-line.ts, status prefix)', () => {
+  const LREQ = cat('CCM_POST /a b HTTP/1.\r\nHost: h\r\nContent-Length: 2\r\n\r\nxy', '\r\nget /x http/1.1\r\nHost: h\r\n\r\n');
+  const LRES = cat('http/1.1 200 OK\r\nContent-Length: 1\r\n\r\na', 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+  const ref = snapshot([LREQ], [LRES]);
+
+  it('reference run has the hand-checked values', () => {
+    expect(ref.records.map((x) => [x.method, x.host, x.uri, x.httpVersion, x.status, x.requestBodyLength, x.responseBodyLength, x.flags])).toEqual([
+      ['CCM_POST', 'h', '/a', '1.0', 200, 2, 1, []],
+      ['get', 'h', '/x', '1.1', 404, 0, 0, []],
+    ]);
+    expect(ref.events).toEqual({});
+  });
+
+  it('both streams split in two at every offset', () => {
+    for (let k = 0; k <= LREQ.length; k++) expect(snapshot(splitAt(LREQ, [k]), [LRES]), `request cut ${k}`).toEqual(ref);
+    for (let k = 0; k <= LRES.length; k++) expect(snapshot([LREQ], splitAt(LRES, [k])), `response cut ${k}`).toEqual(ref);
+  });
+});

@@ -10,7 +10,8 @@
  *
  * Accounts: alice/wonderland, bob/builder, carol/c4r0l-pass, dave/hunter2.
  * Routes:
- *   POST /api/v1/login        form (username=&password=) or JSON; 200 {token} / 401 {"error":"invalid credentials"}
+ *   POST /api/v1/login        form (username=&password=) or JSON; 200 {token}; failure {"error":"invalid credentials"}
+ *                             with 403 for a form, 401 for JSON
  *   GET  /api/v1/users/{id}   Bearer token required (401 without); ids 1..300 → 200 user (BOLA: any id), else 404
  *   GET  /api/v1/me           Bearer token → 200 own user
  *   GET  /api/v1/products     ?q=&category= search (the sqlmap target); 200 list, 500 on a quote in q
@@ -76,14 +77,16 @@ function route(req, res) {
     return readBody(req, (text) => {
       let u = null;
       let pw = null;
-      if ((req.headers['content-type'] ?? '').includes('json')) {
+      const json = (req.headers['content-type'] ?? '').includes('json');
+      if (json) {
         try { const j = JSON.parse(text); u = j.username; pw = j.password; } catch { /* bad json */ }
       } else {
         const f = new URLSearchParams(text);
         u = f.get('username'); pw = f.get('password');
       }
       if (u && ACCOUNTS[u] !== undefined && ACCOUNTS[u] === pw) return send(req, res, 200, { token: tokenFor(u), expiresIn: 3600 });
-      return send(req, res, 401, { error: 'invalid credentials' });
+      // A form login fails with 403 (hydra's http-post-form treats 401 as HTTP auth), a JSON login with 401.
+      return send(req, res, json ? 401 : 403, { error: 'invalid credentials' });
     });
   }
   if (m === 'GET' && p === '/') return send(req, res, 200, '<!doctype html><title>shop</title><p>welcome</p>\n', 'text/html');

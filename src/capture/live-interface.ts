@@ -1,0 +1,51 @@
+/**
+ * Pre-flight checks of a capture interface on Linux, read from sysfs
+ * (/sys/class/net/<name>/flags, Documentation/ABI/testing/sysfs-class-net), so
+ * the user gets one precise line before libpcap is involved: unknown interface
+ * (with the list of those that exist) or interface down. On other systems, or
+ * for libpcap pseudo-devices (`any`), the checks are skipped and libpcap's own
+ * errors are reported.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { LiveCaptureError } from './live-capture-error.js';
+
+const SYS_NET = '/sys/class/net';
+/** IFF_UP from <linux/if.h>: the interface is administratively up. */
+const IFF_UP = 0x1;
+
+/** Names of the network interfaces of this network namespace (sorted), or null when sysfs is absent. */
+export function linuxInterfaceNames(): string[] | null {
+  if (!existsSync(SYS_NET)) return null;
+  try {
+    return readdirSync(SYS_NET).sort();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Throws LiveCaptureError ERR_CAPTURE_NO_DEVICE when `name` is not an
+ * interface here, ERR_CAPTURE_IFACE_DOWN when it is down. Returns normally
+ * when it is up, or when the check does not apply.
+ */
+export function checkCaptureInterface(name: string): void {
+  const names = linuxInterfaceNames();
+  if (names === null || name === 'any' || name.includes(':')) return;
+  if (name.includes('/') || !names.includes(name)) {
+    throw new LiveCaptureError(
+      'ERR_CAPTURE_NO_DEVICE',
+      `no such interface '${name}' (interfaces here: ${names.join(', ') || 'none'})`,
+      2,
+      name,
+    );
+  }
+  let flags = NaN;
+  try {
+    flags = Number.parseInt(readFileSync(`${SYS_NET}/${name}/flags`, 'utf8').trim(), 16);
+  } catch {
+    return;
+  }
+  if (Number.isFinite(flags) && (flags & IFF_UP) === 0) {
+    throw new LiveCaptureError('ERR_CAPTURE_IFACE_DOWN', `interface '${name}' is down (bring it up: ip link set ${name} up)`, 2, name);
+  }
+}

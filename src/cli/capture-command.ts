@@ -1,0 +1,202 @@
+/**
+ * `apisensor capture -i IFACE`: live capture through the replay pipeline
+ * until SIGINT / SIGTERM (or --duration / --count), then the run summary with
+ * capture health. Returns the exit code: 0 stopped normally, 1 reading failed
+ * mid-capture (everything before was processed and reported). Start-up
+ * problems throw a coded ApisensorError (one line, see live-capture-error.ts).
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { defaultWorkerCount } from '../replay/replay.js';
+import { formatSummary } from '../replay/summary.js';
+import { JsonlWriter, transactionToJson } from '../replay/transaction-jsonl.js';
+import { runLiveCapture, type LiveCaptureResult, type LiveCaptureSummary } from '../capture/live-capture.js';
+import { loadPcapAddon } from '../capture/live-addon.js';
+import { LIVE_DEFAULTS } from '../capture/live-source.js';
+import type { CaptureHealth } from '../capture/live-health.js';
+
+export const CAPTURE_USAGE = `usage: apisensor capture -i IFACE [options]
+
+Capture HTTP traffic live from a network interface (a SPAN / mirror port, or a
+tunnel underlay: VXLAN, GENEVE, GRE/ERSPAN are decapsulated). Stops on Ctrl-C /
+SIGTERM, flushing open connections, and prints the run summary with capture health.
+Needs root or CAP_NET_RAW (+ CAP_NET_ADMIN for promiscuous mode) and the
+libpcap addon (apt-get install libpcap-dev; npm run build:native).
+
+options:
+  -i, --interface IFACE     interface to capture on ('any' for all)
+  -f, --filter BPF          capture filter (pcap-filter syntax), e.g. 'tcp port 80'
+  --snaplen N               bytes kept per packet (default ${LIVE_DEFAULTS.snaplen})
+  --buffer-mb N             kernel capture buffer, MiB (default ${LIVE_DEFAULTS.bufferBytes >> 20})
+  --no-promisc              do not put the interface in promiscuous mode
+  --immediate               deliver packets as they arrive (lower latency, more CPU)
+  --workers N               worker threads (default: cores - 1, at least 1; 0 = single thread)
+  --transactions FILE       write one JSON object per HTTP transaction (JSONL; '-' for stdout)
+  --write FILE.pcap         keep a rolling copy of the captured packets (nanosecond pcap)
+  --write-max-mb N          rotate the --write file to FILE.pcap.1 at this size (default 1024)
+  --duration SECONDS        stop after this many seconds
+  -c, --count N             stop after N packets
+  --json                    print the end-of-run summary as JSON
+  --quiet                   print nothing but errors
+  -D, --list-interfaces     list capture interfaces and exit
+  -h, --help                this help`;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        interface: { type: 'string', short: 'i' },
+        filter: { type: 'string', short: 'f' },
+        snaplen: { type: 'string' },
+        'buffer-mb': { type: 'string' },
+        'no-promisc': { type: 'boolean' },
+        immediate: { type: 'boolean' },
+        workers: { type: 'string' },
+        transactions: { type: 'string' },
+        write: { type: 'string' },
+        'write-max-mb': { type: 'string' },
+        duration: { type: 'string' },
+        count: { type: 'string', short: 'c' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        'list-interfaces': { type: 'boolean', short: 'D' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see apisensor capture --help)`);
+  }
+}
+
+function wholeNumber(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, got '${value}'`);
+  }
+  return Number(value);
+}
+
+function positiveSeconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) throw new UsageError(`--${flag} takes a positive number of seconds, got '${value}'`);
+  return n;
+}
+
+export async function captureCommand(args: string[]): Promise<number> {
+  const { values } = parse(args);
+  if (values.help) {
+    process.stdout.write(CAPTURE_USAGE + '\n');
+    return 0;
+  }
+  if (values['list-interfaces']) {
+    for (const d of loadPcapAddon().listInterfaces()) {
+      const state = [d.up ? 'up' : 'down', d.running ? 'running' : '', d.loopback ? 'loopback' : ''].filter(Boolean).join(',');
+      process.stdout.write(`${d.name}\t${state}\t${d.addresses.join(' ')}${d.description ? `\t${d.description}` : ''}\n`);
+    }
+    return 0;
+  }
+  const iface = values.interface;
+  if (!iface) throw new UsageError('capture needs an interface: -i IFACE (list them with apisensor capture -D)');
+  const snaplen = wholeNumber('snaplen', values.snaplen, 64, 262_144);
+  const bufferMb = wholeNumber('buffer-mb', values['buffer-mb'], 1, 2047);
+  const workers = wholeNumber('workers', values.workers, 0, 256) ?? defaultWorkerCount();
+  const writeMaxMb = wholeNumber('write-max-mb', values['write-max-mb'], 1, 1 << 20) ?? 1024;
+  const maxPackets = wholeNumber('count', values.count, 1, Number.MAX_SAFE_INTEGER);
+  const duration = positiveSeconds('duration', values.duration);
+
+  const writer = values.transactions ? openWriter(values.transactions) : null;
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`apisensor: second ${name}, exiting without flushing\n`);
+      process.exit(130);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let result: LiveCaptureResult;
+  let tick: NodeJS.Timeout | null = null;
+  try {
+    result = await runLiveCapture({
+      interface: iface,
+      filter: values.filter ?? null,
+      snaplen,
+      bufferBytes: bufferMb === undefined ? undefined : bufferMb << 20,
+      promiscuous: !values['no-promisc'],
+      immediate: values.immediate ?? false,
+      workers,
+      write: values.write ?? null,
+      writeMaxBytes: writeMaxMb * (1 << 20),
+      maxPackets,
+      durationMs: duration === undefined ? undefined : duration * 1000,
+      signal: controller.signal,
+      onTransaction: writer ? (record) => writer.write(transactionToJson(record)) : undefined,
+      onStart: (source) => {
+        if (writer) tick = setInterval(() => writer.flush(), 1000);
+        if (!values.quiet) {
+          const filter = values.filter ? `, filter '${values.filter}'` : '';
+          process.stderr.write(`apisensor: capturing on ${source.interfaceName} (link type ${source.linkType}, snaplen ${source.snaplen}${filter}); Ctrl-C to stop\n`);
+        }
+      },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code && values.write && !(err instanceof UsageError) && (err as NodeJS.ErrnoException).syscall) {
+      throw new UsageError(`cannot write capture file ${values.write} (${(err as NodeJS.ErrnoException).code})`, 'ERR_OUTPUT_OPEN');
+    }
+    throw err;
+  } finally {
+    if (tick) clearInterval(tick);
+    writer?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  if (!values.quiet) {
+    if (values.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
+    else process.stdout.write(formatLiveSummary(result.summary) + '\n');
+  }
+  if (result.error) {
+    process.stderr.write(`apisensor: ${result.error.message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function openWriter(file: string): JsonlWriter {
+  try {
+    return new JsonlWriter(file);
+  } catch (err) {
+    throw new UsageError(`cannot write transactions file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_OUTPUT_OPEN');
+  }
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const pct = (r: number): string => `${(r * 100).toFixed(r > 0 && r < 0.001 ? 4 : 2)}%`;
+
+/** Terminal summary: capture health, then the replay summary's body. */
+export function formatLiveSummary(s: LiveCaptureSummary): string {
+  const body = formatSummary(s).split('\n').slice(1);
+  return [...formatCaptureHealth(s.capture), ...body].join('\n');
+}
+
+export function formatCaptureHealth(h: CaptureHealth): string[] {
+  const seconds = ((h.endMs - h.startMs) / 1000).toFixed(1);
+  const lines = [`captured on ${h.interface}${h.filter ? ` (filter '${h.filter}')` : ''} for ${seconds} s`];
+  lines.push(
+    `  capture        ${fmt(h.received)} received, ${fmt(h.delivered)} read, ${fmt(h.droppedKernel)} dropped by kernel (${pct(h.dropRate)}), ${fmt(h.droppedInterface)} dropped by interface`,
+  );
+  if (h.windowsWithDrops > 0) {
+    lines.push(`  drops          in ${fmt(h.windowsWithDrops)} of ${fmt(h.windows.length + h.windowsDiscarded)} windows of ${h.windowMs / 1000} s; peak ${pct(h.peakDropRate)}`);
+  }
+  if (h.unread > 0) lines.push(`  unread         ${fmt(h.unread)} packets still in the ring at close`);
+  if (h.batchTruncated > 0) lines.push(`  truncated      ${fmt(h.batchTruncated)} packets cut by a full batch buffer`);
+  return lines;
+}

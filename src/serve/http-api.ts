@@ -1,0 +1,257 @@
+/**
+ * HttpApi: the read-only HTTP API served next to the stream (node:http, GET
+ * and HEAD only; JSON bodies; errors as in http-errors.ts).
+ *
+ * | route                                   | auth            | body                                                      |
+ * |-----------------------------------------|-----------------|-----------------------------------------------------------|
+ * | `/`                                     | none            | the dashboard page (it asks for a token itself)           |
+ * | `/healthz`                              | `healthAuth`    | `{status:'ok'}`                                           |
+ * | `/readyz`                               | `healthAuth`    | `{status:'ready'}`, or 503 ERR_NOT_READY                  |
+ * | `/metrics`                              | `metricsAuth`   | Prometheus text exposition 0.0.4                          |
+ * | `/v1/findings?since=&type=&severity=&limit=` | token      | `{findings, gap, lastSeq, nextSince}` from the ring buffer |
+ * | `/v1/stats`                             | token           | `{packets, transactions, findings, lastSeq, clients}` totals |
+ * | `/v1/inventory?host=`                   | token           | `{endpoints:[EndpointSummary]}`                           |
+ * | `/v1/endpoints/{id}`                    | token           | `EndpointStats` + `id` + `specStatus`                     |
+ * | `/v1/openapi?host=H&format=json|yaml`   | token           | OpenAPI 3.1 document of the inventory                     |
+ *
+ * `/v1/findings`: `since` (seq, default 0) returns findings with a larger seq,
+ * oldest first, at most `limit` (default and max 1,000); `type` (repeatable or
+ * comma-separated) and `severity` (minimum) filter; `gap` is `{from,to}` when
+ * seqs after `since` are no longer held, else null; `nextSince` is the seq to
+ * ask from next. Endpoint ids are the first 16 hex digits of SHA-256 of the
+ * endpoint key. Inventory routes answer 501 ERR_INVENTORY_UNAVAILABLE when no
+ * inventory is attached.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FindingBus } from '../findings/finding-bus.js';
+import type { EndpointStats } from '../inventory/endpoint-stats.js';
+import { toOpenApi, toOpenApiYaml } from '../inventory/openapi-export.js';
+import { diffAgainstSpec, type LoadedSpec } from '../inventory/spec-diff.js';
+import { DASHBOARD_HTML } from './dashboard-page.js';
+import { HttpError, sendError } from './http-errors.js';
+import type { MetricsRegistry } from './metrics-registry.js';
+import type { RequestGuard } from './request-guard.js';
+import { compileFilter, FilterError, parseFilterQuery } from './stream-filter.js';
+
+/** What the API needs of an inventory (an EndpointInventory fits). */
+export interface InventorySource {
+  endpoints(): EndpointStats[];
+}
+
+export type SpecStatus = 'documented' | 'shadow' | 'zombie';
+
+export interface EndpointSummary {
+  id: string;
+  key: string;
+  host: string;
+  method: string;
+  pathTemplate: string;
+  calls: number;
+  firstSeen: number | null;
+  lastSeen: number | null;
+  statuses: Record<string, number>;
+  authSchemes: string[];
+  unauthenticated: number;
+  dataClasses: { kind: string; category: string; location: string; count: number }[];
+  /** Against the loaded spec; null without a spec. */
+  specStatus: SpecStatus | null;
+}
+
+export interface HttpApiOptions {
+  bus: FindingBus;
+  metrics: MetricsRegistry;
+  guard: RequestGuard;
+  inventory: InventorySource | null;
+  spec: LoadedSpec | null;
+  metricsAuth: boolean;
+  healthAuth: boolean;
+  ready: () => boolean;
+  /** Extra values for `/v1/stats` (e.g. stream clients). */
+  stats: () => Record<string, number>;
+}
+
+const MAX_PAGE = 1000;
+
+export function endpointId(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 16);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, contentType: string, text: string): void {
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+function intParam(q: URLSearchParams, name: string, dflt: number, max: number): number {
+  const v = q.get(name);
+  if (v === null) return dflt;
+  if (!/^\d{1,15}$/.test(v)) throw new HttpError('ERR_BAD_PARAM', `${name}: expected an integer ≥ 0`);
+  return Math.min(Number(v), max);
+}
+
+export class HttpApi {
+  readonly #o: HttpApiOptions;
+
+  constructor(options: HttpApiOptions) {
+    this.#o = options;
+  }
+
+  /** Route one request (never throws; errors become JSON responses). */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = this.#routeName(url.pathname);
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError('ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed`);
+      await this.#dispatch(req, res, url);
+    } catch (err) {
+      if (err instanceof HttpError) sendError(res, err.code, err.message);
+      else if (err instanceof FilterError) sendError(res, 'ERR_BAD_FILTER', err.message);
+      else if (!res.headersSent) sendError(res, 'ERR_INTERNAL', 'internal error');
+      else res.destroy();
+    }
+    this.#o.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+  }
+
+  #routeName(path: string): string {
+    if (path.startsWith('/v1/endpoints/')) return '/v1/endpoints/{id}';
+    return ['/', '/healthz', '/readyz', '/metrics', '/v1/findings', '/v1/stats', '/v1/inventory', '/v1/openapi', '/v1/stream'].includes(path) ? path : 'other';
+  }
+
+  #requireAuth(req: IncomingMessage): void {
+    const g = this.#o.guard.authenticate(req);
+    if (!g.ok) throw new HttpError(g.code, g.message);
+    const o = this.#o.guard.checkOrigin(req);
+    if (o && !o.ok) throw new HttpError(o.code, o.message);
+  }
+
+  async #dispatch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
+    const q = url.searchParams;
+    switch (path) {
+      case '/':
+        res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:");
+        sendText(res, 'text/html; charset=utf-8', DASHBOARD_HTML);
+        return;
+      case '/healthz':
+        if (this.#o.healthAuth) this.#requireAuth(req);
+        sendJson(res, 200, { status: 'ok' });
+        return;
+      case '/readyz':
+        if (this.#o.healthAuth) this.#requireAuth(req);
+        if (!this.#o.ready()) throw new HttpError('ERR_NOT_READY', 'not ready');
+        sendJson(res, 200, { status: 'ready' });
+        return;
+      case '/metrics':
+        if (this.#o.metricsAuth) this.#requireAuth(req);
+        sendText(res, this.#o.metrics.contentType, await this.#o.metrics.text());
+        return;
+      case '/v1/stream':
+        this.#requireAuth(req);
+        throw new HttpError('ERR_UPGRADE_REQUIRED', '/v1/stream is a WebSocket endpoint');
+      default:
+        break;
+    }
+    this.#requireAuth(req);
+    if (path === '/v1/findings') return this.#findings(res, q);
+    if (path === '/v1/stats') return this.#stats(res);
+    if (path === '/v1/inventory') return this.#inventory(res, q);
+    if (path === '/v1/openapi') return this.#openapi(res, q);
+    if (path.startsWith('/v1/endpoints/')) return this.#endpoint(res, decodeURIComponent(path.slice('/v1/endpoints/'.length)));
+    throw new HttpError('ERR_NOT_FOUND', `no route ${path}`);
+  }
+
+  #findings(res: ServerResponse, q: URLSearchParams): void {
+    const since = intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER);
+    const limit = Math.max(1, intParam(q, 'limit', MAX_PAGE, MAX_PAGE));
+    const filter = compileFilter(parseFilterQuery(new URLSearchParams([...q].filter(([k]) => k === 'type' || k === 'severity'))));
+    const bus = this.#o.bus;
+    const findings = [];
+    let cursor = since;
+    const { gap } = bus.since(since, 0);
+    for (;;) {
+      const { messages } = bus.since(cursor, 1024);
+      if (messages.length === 0) break;
+      for (const m of messages) {
+        if (findings.length >= limit) break;
+        cursor = m.seq;
+        if (m.channel === 'findings' && filter.matches(m)) findings.push(m.finding);
+      }
+      if (findings.length >= limit) break;
+    }
+    sendJson(res, 200, { findings, gap, lastSeq: bus.lastSeq, nextSince: cursor });
+  }
+
+  async #stats(res: ServerResponse): Promise<void> {
+    const m = this.#o.metrics;
+    const total = async (c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> => (await c.get()).values.reduce((a, v) => a + v.value, 0);
+    sendJson(res, 200, {
+      packets: await total(m.packets),
+      transactions: await total(m.transactions),
+      findings: await total(m.findings),
+      lastSeq: this.#o.bus.lastSeq,
+      ...this.#o.stats(),
+    });
+  }
+
+  #endpoints(): EndpointStats[] {
+    if (!this.#o.inventory) throw new HttpError('ERR_INVENTORY_UNAVAILABLE', 'no inventory is attached to this service');
+    return this.#o.inventory.endpoints();
+  }
+
+  #specStatuses(eps: EndpointStats[]): Map<string, SpecStatus> | null {
+    if (!this.#o.spec) return null;
+    const d = diffAgainstSpec(eps, this.#o.spec);
+    const out = new Map<string, SpecStatus>();
+    for (const e of d.documented) out.set(e.endpoint.key, 'documented');
+    for (const e of d.shadow) out.set(e.endpoint.key, 'shadow');
+    for (const e of d.zombie) out.set(e.endpoint.key, 'zombie');
+    return out;
+  }
+
+  #inventory(res: ServerResponse, q: URLSearchParams): void {
+    const host = q.get('host');
+    const eps = this.#endpoints().filter((e) => host === null || e.host === host);
+    const status = this.#specStatuses(eps);
+    const endpoints: EndpointSummary[] = eps.map((e) => ({
+      id: endpointId(e.key),
+      key: e.key,
+      host: e.host,
+      method: e.method,
+      pathTemplate: e.pathTemplate,
+      calls: e.calls,
+      firstSeen: e.firstSeen,
+      lastSeen: e.lastSeen,
+      statuses: e.statuses,
+      authSchemes: [...new Set(Object.values(e.auth.schemes).map((s) => s.scheme))].sort(),
+      unauthenticated: e.auth.unauthenticated,
+      dataClasses: Object.values(e.dataClasses).map((d) => ({ kind: d.kind, category: d.category, location: d.location, count: d.count })),
+      specStatus: status?.get(e.key) ?? null,
+    }));
+    sendJson(res, 200, { endpoints });
+  }
+
+  #endpoint(res: ServerResponse, id: string): void {
+    if (!/^[0-9a-f]{16}$/.test(id)) throw new HttpError('ERR_NOT_FOUND', `no endpoint ${id}`);
+    const eps = this.#endpoints();
+    const ep = eps.find((e) => endpointId(e.key) === id);
+    if (!ep) throw new HttpError('ERR_NOT_FOUND', `no endpoint ${id}`);
+    sendJson(res, 200, { id, ...ep, specStatus: this.#specStatuses([ep])?.get(ep.key) ?? null });
+  }
+
+  #openapi(res: ServerResponse, q: URLSearchParams): void {
+    const host = q.get('host') ?? undefined;
+    const format = q.get('format') ?? 'json';
+    if (format !== 'json' && format !== 'yaml') throw new HttpError('ERR_BAD_PARAM', 'format: json or yaml');
+    const eps = this.#endpoints();
+    if (host !== undefined && !eps.some((e) => e.host === host)) throw new HttpError('ERR_NOT_FOUND', `no endpoint of host ${host}`);
+    const opts = host === undefined ? {} : { host };
+    if (format === 'yaml') sendText(res, 'application/yaml; charset=utf-8', toOpenApiYaml(eps, opts));
+    else sendJson(res, 200, toOpenApi(eps, opts));
+  }
+}
