@@ -323,7 +323,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value fn, recv, arg, result;
   napi_get_reference_value(env, c->callback, &fn);
-  napi_get_undefined(env, &recv);
+  napi_get_global(env, &recv);
   napi_create_int32(env, status, &arg);
   c->in_callback++;
   napi_status st = napi_make_callback(env, c->async, recv, fn, 1, &arg, &result);

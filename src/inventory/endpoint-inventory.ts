@@ -70,6 +70,14 @@ const BORING_HEADERS = new Set([
 
 const utf8 = new TextDecoder('utf-8');
 
+/** Keys naming a person or account: their values are never enum candidates (nor are sensitive keys'). */
+const PERSONAL_KEYS = new Set(['name', 'firstname', 'lastname', 'fullname', 'givenname', 'familyname', 'surname',
+  'middlename', 'displayname', 'nickname', 'username', 'user', 'login', 'account', 'owner', 'customer', 'contact']);
+
+function noEnumKey(key: string): boolean {
+  return PERSONAL_KEYS.has(key.toLowerCase().replace(/[-_. ]/g, '')) || isSensitiveKeyName(key);
+}
+
 /** Newline-delimited JSON media types (one JSON value per line). */
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines']);
 
@@ -87,7 +95,7 @@ export class EndpointInventory {
   constructor(options: EndpointInventoryOptions = {}) {
     this.#maxEndpoints = options.maxEndpoints ?? 10_000;
     this.#maxParams = options.maxParams ?? 64;
-    this.#schema = { ...options.schema, noEnumKey: options.schema?.noEnumKey ?? isSensitiveKeyName };
+    this.#schema = { ...options.schema, noEnumKey: options.schema?.noEnumKey ?? noEnumKey };
     this.#events = options.events ?? new EventCounter();
     this.#templater = new PathTemplater({ ...options.templater, events: this.#events });
     this.#salt = options.salt ?? randomBytes(16).toString('hex');
