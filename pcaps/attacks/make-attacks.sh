@@ -6,7 +6,8 @@
 # (NAME.truth.json: attacker IPs, tool, command line, time window, expected
 # finding types).
 #
-# Run as root from anywhere:  pcaps/attacks/make-attacks.sh
+# Run as root from anywhere:  pcaps/attacks/make-attacks.sh [NAME...]
+# (no NAME: every capture; else only the named ones, e.g. wrk-flood).
 # Needs: ip (iproute2), tcpdump, editcap, node, python3, curl, hydra, sqlmap,
 # gobuster, wrk (Debian: apt-get install hydra sqlmap gobuster wrk).
 #
@@ -103,12 +104,16 @@ stop_node() { kill "$NODE_PID"; wait "$NODE_PID" || true; NODE_PID=""; }
 
 start_dump() { # $1 = pcap
   rm -f "$1"
-  ip netns exec "$SRV" tcpdump -Z root --immediate-mode -i aps-as -s 0 -U -w "$1" tcp > "$WORK/dump.out" 2>&1 &
+  ip netns exec "$SRV" tcpdump -Z root --immediate-mode -B 65536 -i aps-as -s 0 -U -w "$1" tcp > "$WORK/dump.out" 2>&1 &
   DUMP_PID=$!
   for _ in $(seq 100); do grep -q "listening on" "$WORK/dump.out" 2>/dev/null && return 0; sleep 0.05; done
   echo "tcpdump did not start" >&2; cat "$WORK/dump.out" >&2; exit 1
 }
-stop_dump() { sleep 0.5; kill -INT "$DUMP_PID"; wait "$DUMP_PID" || true; DUMP_PID=""; }
+stop_dump() {
+  sleep 0.5; kill -INT "$DUMP_PID"; wait "$DUMP_PID" || true; DUMP_PID=""
+  # A capture that lost packets is not evidence: fail rather than keep it.
+  if grep -E '^[1-9][0-9]* packets dropped by kernel' "$WORK/dump.out"; then echo "tcpdump dropped packets" >&2; exit 1; fi
+}
 
 start_benign() { # $1 = seconds, $2 = seed
   ip netns exec "$CLI" python3 "$TOOLS/benign-client.py" "$SRV_IP" "$BENIGN_IP" "$1" "$2" > "$WORK/benign.out" 2>&1 &
@@ -254,9 +259,9 @@ attack_idwalk() {
 
 attack_wrk() {
   use_source 10.78.0.15
-  local cmd="wrk -t1 -c2 -d2s -H 'X-API-Key: k-flood-5d2e81' http://$SRV_IP/api/v1/items"
+  local cmd="wrk -t1 -c1 -d1s -H 'X-API-Key: k-flood-5d2e81' http://$SRV_IP/api/v1/items"
   local s; s=$(now)
-  in_cli wrk -t1 -c2 -d2s -H 'X-API-Key: k-flood-5d2e81' "http://$SRV_IP/api/v1/items" > "$WORK/wrk.out" 2>&1 || true
+  in_cli wrk -t1 -c1 -d1s -H 'X-API-Key: k-flood-5d2e81' "http://$SRV_IP/api/v1/items" > "$WORK/wrk.out" 2>&1 || true
   local e; e=$(now)
   use_source "$BENIGN_IP"
   truth wrk-flood wrk "$cmd" "$s" "$e" \
@@ -264,13 +269,19 @@ attack_wrk() {
   sleep 2
 }
 
-record benign 25 attack_benign
-truth benign none "benign-client.py 10.78.0.1 10.78.0.2 25 7; curl calls from 10.78.0.3" 0 0 '[]' '[]'
-record hydra-bruteforce 12 attack_hydra_brute
-record hydra-stuffing 12 attack_hydra_stuffing
-record distributed-stuffing 12 attack_distributed
-record sqlmap-injection 12 attack_sqlmap
-record gobuster-scan 10 attack_gobuster
-record idwalk-bola 10 attack_idwalk
-record wrk-flood 8 attack_wrk
+ALL=("$@")
+run() { # $1 = name, $2 = benign seconds, $3 = attack function
+  if [ "${#ALL[@]}" -eq 0 ] || [[ " ${ALL[*]} " == *" $1 "* ]]; then record "$1" "$2" "$3"; return 0; fi
+}
+run benign 25 attack_benign
+if [ "${#ALL[@]}" -eq 0 ] || [[ " ${ALL[*]} " == *" benign "* ]]; then
+  truth benign none "benign-client.py 10.78.0.1 10.78.0.2 25 7; curl calls from 10.78.0.3" 0 0 '[]' '[]'
+fi
+run hydra-bruteforce 12 attack_hydra_brute
+run hydra-stuffing 12 attack_hydra_stuffing
+run distributed-stuffing 12 attack_distributed
+run sqlmap-injection 12 attack_sqlmap
+run gobuster-scan 10 attack_gobuster
+run idwalk-bola 10 attack_idwalk
+run wrk-flood 8 attack_wrk
 ls -l "$HERE"/*.pcap

@@ -35,7 +35,11 @@ export interface CaptureHealth {
   delivered: number;
   droppedKernel: number;
   droppedInterface: number;
-  /** received − delivered − droppedKernel at close: packets still in the ring when the capture closed. */
+  /**
+   * received − delivered − droppedKernel at close: packets the kernel counted
+   * but apisensor did not read: still in the ring at close, or discarded by
+   * libpcap in user space (on loopback, the outgoing copy of every packet).
+   */
   unread: number;
   /** droppedKernel / received over the run; 0 when nothing was received. */
   dropRate: number;

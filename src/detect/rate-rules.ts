@@ -72,7 +72,10 @@ export function parseRateRules(text: string, source = '<rules>'): RateRule[] {
       const path = err.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
       const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
       const offset = isNode(node) ? node.range?.[0] : undefined;
-      const extra = err.keyword === 'additionalProperties' ? ` '${(err.params as { additionalProperty: string }).additionalProperty}'` : '';
+      const params = err.params as { additionalProperty?: string; allowedValue?: unknown; allowedValues?: unknown[] };
+      const extra = err.keyword === 'additionalProperties' ? ` '${params.additionalProperty}'`
+        : err.keyword === 'const' ? ` ${JSON.stringify(params.allowedValue)}`
+        : err.keyword === 'enum' ? ` (${(params.allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')})` : '';
       const where = err.instancePath || '(top level)';
       return `${at(offset)}: ${where} ${err.message ?? 'is invalid'}${extra}`;
     });

@@ -134,14 +134,17 @@ export class InventorySession {
   /**
    * Add one transaction (a TransactionRecord with its detail, or any
    * ObservedTransaction). A bound arrow function, so it can be passed as
-   * `onTransaction: session.record` directly.
+   * `onTransaction: session.record` directly. Returns the endpoint the
+   * transaction was recorded under (live object: read it before the next
+   * call), or null when it was not recorded.
    */
-  readonly record = (tx: ObservedTransaction): void => {
+  readonly record = (tx: ObservedTransaction): EndpointStats | null => {
     if (this.#state !== 'open') throw new ApisensorError('ERR_INVENTORY_CLOSED', 'inventory session: record() after finish() or close()');
     this.#transactions++;
     const ep = this.#inventory.record(tx);
     if (ep === null) this.#skipped++;
     else this.#seen.add(ep.key);
+    return ep;
   };
 
   /** Endpoints of the inventory, sorted by key (see EndpointInventory.endpoints). */

@@ -9,7 +9,9 @@
  *          ├─ apisensor: … --workers 1,  … --workers 2
  *          ├─ tshark -r FILE -o tcp.desegment_tcp_streams:TRUE -Y http.request
  *          │         -T fields -e http.request.method -e http.request.uri    (stdout counted, then dropped)
- *          └─ tcpdump -r FILE -w /dev/null
+ *          ├─ tcpdump -r FILE -w /dev/null
+ *          └─ in-process: replayFiles without / with detail / with detail + EndpointInventory
+ *                         (inventory cost per transaction, µs; see inventory-bench.ts)
  *
  * Per run: wall time (spawn to exit, hrtime), Mbit/s and packets/s (capture
  * file bytes and packet count over wall time), transactions/s (apisensor:
@@ -23,13 +25,18 @@
  * Exit code: 1 when apisensor fails or its transaction count differs from
  * tshark's request count by more than 0.1% (sanity); 2 when the CLI is not built.
  *
- * Options: --size-mb N (default 500), --seed N (default 1).
+ * Inventory (issue 3): µs per transaction inside `EndpointInventory.record`
+ * and end to end (ratio against the in-process baseline of the same run);
+ * printed and saved under `inventory`, no bar.
+ *
+ * Options: --size-mb N (default 500), --seed N (default 1), --skip-inventory.
  */
 import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchCapture } from './bench-capture.js';
+import { runInventoryBench, type InventoryBenchResult } from './inventory-bench.js';
 import { measureCommand, type Measurement } from './measure-command.js';
 
 /** Repo root: this file runs from dist/test/bench/. */
@@ -203,6 +210,18 @@ async function main(): Promise<number> {
   console.log(`\nsanity: tshark requests ${fmt(tshark.requests)} (generator wrote ${fmt(truth.requests)}); ` +
     sanity.map((s) => `${s.name}: ${fmt(s.transactions)}`).join(', ') + ` → ${sanityOk ? 'OK' : 'FAILED (> 0.1% apart)'}`);
 
+  let inventory: InventoryBenchResult | null = null;
+  if (!process.argv.includes('--skip-inventory')) {
+    console.log('\nrunning inventory cost (in-process: baseline, + detail, + detail + inventory) …');
+    inventory = await runInventoryBench(capture.path);
+    const iv = inventory;
+    console.log(`inventory: ${fmt(iv.transactions)} transactions → ${fmt(iv.endpoints)} endpoints; ` +
+      `EndpointInventory.record ${fmt(iv.recordUsPerTransaction, 1)} µs/transaction (${fmt(iv.recordMs)} ms total, main thread)`);
+    console.log(`  wall: baseline ${fmt(iv.baselineMs / 1000, 2)} s, + detail ${fmt(iv.detailMs / 1000, 2)} s ` +
+      `(${fmt(iv.detailUsPerTransaction, 1)} µs/tx), + detail + inventory ${fmt(iv.inventoryMs / 1000, 2)} s ` +
+      `(${fmt(iv.endToEndUsPerTransaction, 1)} µs/tx, ${fmt(iv.ratio, 2)}× baseline)`);
+  }
+
   const speedRatio = ratios[0]!.vsTshark;
   const maxRssMiB = Math.max(...rows.slice(0, 3).map((r) => r.peakRssMiB ?? Infinity));
   const speedPass = speedRatio >= SPEED_BAR;
@@ -219,6 +238,7 @@ async function main(): Promise<number> {
     ratios,
     sanity: { ok: sanityOk, tolerance: SANITY_TOLERANCE, runs: sanity, generatorRequests: truth.requests },
     bar: { speedRatio, speedBar: SPEED_BAR, speedPass, maxPeakRssMiB: maxRssMiB, rssBarMiB: RSS_BAR_KIB / 1024, rssPass, pass: speedPass && rssPass },
+    inventory,
     notes: { basis: `Rates use the capture file size (${truth.fileBytes} B) and packet count; ratios are tool wall / apisensor wall.`, baseline: base.name },
   };
   writeFileSync(join(DATA_DIR, 'results.json'), JSON.stringify(results, null, 2) + '\n');

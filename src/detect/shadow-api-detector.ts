@@ -1,0 +1,79 @@
+/**
+ * Shadow API first seen (issue 4 §2, OWASP API9:2023): with an OpenAPI spec
+ * loaded (inventory/spec-diff.ts `loadSpecFile`), the first successful
+ * (status < 400) call of an endpoint that no spec operation matches (same
+ * method, `matchScore` ≥ 0) opens a finding; later calls grow it. Without a
+ * spec this detector does nothing. Severity medium (low for HEAD/OPTIONS).
+ * State: LruMap of endpoints already classified (cap `maxEndpoints`).
+ */
+import type { EvidenceTransaction } from '../findings/finding.js';
+import { matchScore, type LoadedSpec } from '../inventory/spec-diff.js';
+import type { DetectionInput } from './detection-input.js';
+import { addEvidence, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { LruMap } from './lru-map.js';
+
+export interface ShadowApiOptions {
+  spec?: LoadedSpec | null;
+  /** Default 20,000. */
+  maxEndpoints?: number;
+}
+
+interface EndpointState {
+  shadow: boolean;
+  calls: number;
+  clients: Set<string>;
+  first: number;
+  evidence: EvidenceTransaction[];
+}
+
+export class ShadowApiDetector implements Detector {
+  readonly name = 'shadow-api';
+  readonly #spec: LoadedSpec | null;
+  readonly #max: number;
+  readonly #endpoints: LruMap<string, EndpointState>;
+
+  constructor(options: ShadowApiOptions = {}) {
+    this.#spec = options.spec ?? null;
+    this.#max = options.maxEndpoints ?? 20_000;
+    this.#endpoints = new LruMap(this.#max);
+  }
+
+  #documented(method: string, template: string): boolean {
+    for (const op of this.#spec!.operations) if (op.method === method.toUpperCase() && matchScore(template, op.path) >= 0) return true;
+    return false;
+  }
+
+  observe(input: DetectionInput, ctx: DetectionContext): void {
+    if (!this.#spec || input.status === null || input.status >= 400) return;
+    const ep = ctx.endpoint;
+    const key = `${ep.host} ${ep.method} ${ep.pathTemplate}`;
+    const s = this.#endpoints.getOrCreate(key, () => ({ shadow: !this.#documented(ep.method, ep.pathTemplate), calls: 0, clients: new Set(), first: input.ts, evidence: [] }));
+    if (!s.shadow) return;
+    s.calls++;
+    if (s.clients.size < 1000) s.clients.add(input.principal.clientIp);
+    addEvidence(s.evidence, input);
+    ctx.report({
+      type: 'shadow_api',
+      key,
+      severity: ep.method === 'HEAD' || ep.method === 'OPTIONS' ? 'low' : 'medium',
+      confidence: 0.7,
+      title: 'Undocumented endpoint in use',
+      description: `${key} answered ${s.calls} call(s) from ${s.clients.size} client(s) but is not in the API specification.`,
+      endpoint: ep,
+      principal: null,
+      window: { start: s.first, end: input.ts },
+      counts: { calls: s.calls, clients: s.clients.size },
+      primary: 'calls',
+      evidence: s.evidence,
+      notes: [],
+    });
+  }
+
+  flush(_nowSec: number): void {
+    // Endpoints are remembered for the run (bounded by the LRU cap).
+  }
+
+  stats(): DetectorStats {
+    return { name: this.name, stateSize: this.#endpoints.size, stateCap: this.#max, capHits: this.#endpoints.evictions };
+  }
+}
