@@ -9,11 +9,13 @@
  */
 import { ApisensorError, UsageError } from '../errors.js';
 import { replayCommand } from './replay-command.js';
+import { captureCommand } from './capture-command.js';
 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   replay: { run: replayCommand, summary: 'replay pcap / pcapng (.gz) files and report HTTP transactions' },
+  capture: { run: captureCommand, summary: 'capture HTTP traffic live from a network interface (libpcap)' },
 };
 
 function usage(): string {

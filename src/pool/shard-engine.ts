@@ -22,7 +22,7 @@ export class ShardEngine {
   #events = new EventCounter();
   #reassembler: TcpReassembler;
   #pending: KeyedTransaction[] = [];
-  #ctx: PacketContext = { tsSec: 0, tsNsec: 0, packetIndex: 0 };
+  #ctx: PacketContext = { tsSec: 0, tsNsec: 0, packetIndex: 0, peerAckOffset: -1 };
 
   constructor(shard: number, config: ShardConfig) {
     this.shard = shard;

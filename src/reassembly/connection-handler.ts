@@ -14,6 +14,19 @@ export interface PacketContext {
   tsSec: number;
   tsNsec: number;
   packetIndex: number;
+  /**
+   * Set by reassembly for each onData call (callers building a context put -1):
+   * the acknowledgment number of the segment that carried the first byte of
+   * `bytes`, as a byte offset in the OPPOSITE direction's stream, i.e. how
+   * many bytes of the other direction the sender had received when it sent
+   * them. Offsets count from 0 = the first byte after the ISN (or the first
+   * byte seen, midstream), gaps included, the same base in which that
+   * direction's onData / onGap calls add up; not wrapped at 2^32. -1 when
+   * unknown: the segment had no ACK flag, the opposite direction had not
+   * started, the ACK was more than 2^30 ahead or before the stream start.
+   * -1 during onGap / onEnd / onClose.
+   */
+  peerAckOffset: number;
 }
 
 export interface TcpConnectionInfo {

@@ -16,7 +16,8 @@ import { TcpStream } from './tcp-stream.js';
  * data), FIN (after the payload), ACK (may turn a hole of the other direction
  * into a gap), RST (close 'rst') or both directions ended (close 'fin').
  * The payload of an RST is diagnostic text (RFC 9293 §3.5.3), not stream data:
- * ignored.
+ * ignored. The ACK of a data segment, as an offset in the other direction's
+ * stream, travels with its bytes to onData (PacketContext.peerAckOffset).
  */
 export class TcpConnection extends FlowEntry {
   readonly info: TcpConnectionInfo;
@@ -55,7 +56,7 @@ export class TcpConnection extends FlowEntry {
     }
     if ((flags & TcpFlag.RST) === 0) {
       const wireLength = Math.max(pkt.payloadWireLength, pkt.payload.length);
-      if (wireLength > 0) s.segment(dataSeq, pkt.payload, wireLength, ctx);
+      if (wireLength > 0) s.segment(dataSeq, pkt.payload, wireLength, (flags & TcpFlag.ACK) !== 0 ? p.ackOffset(pkt.ack) : -1, ctx);
       if ((flags & TcpFlag.FIN) !== 0) s.fin(seqAdd(dataSeq, wireLength), ctx);
     }
     if ((flags & TcpFlag.ACK) !== 0) p.peerAcked(pkt.ack, ctx);
@@ -75,6 +76,7 @@ export class TcpConnection extends FlowEntry {
     try {
       this.streams[0].flush(ctx);
       this.streams[1].flush(ctx);
+      ctx.peerAckOffset = -1;
       this.handler.onClose(reason, ctx);
     } finally {
       this.streams[0].discard();

@@ -10,6 +10,8 @@ interface Segment {
   seq: number;
   len: number;
   data: Uint8Array | null;
+  /** Peer ACK offset of the packet that carried it (PacketContext.peerAckOffset). */
+  ackOffset: number;
 }
 
 /** Largest ACK distance ahead of nextSeq we believe (RFC 7323 §2.3: max window 2^30). */
@@ -31,6 +33,11 @@ const MAX_ACK_AHEAD = 2 ** 30;
  * - Gaps: a hole the peer has ACKed and that has known data (a buffered
  *   segment or the FIN) after it; a cap hit; snap-length cuts; and at close
  *   every hole before buffered data or the FIN.
+ * - Offsets: `offset` counts the bytes delivered and gapped so far (the
+ *   stream offset of `nextSeq`, not wrapped at 2^32); `ackOffset()` turns an
+ *   ACK of this direction into that base. Each onData call gets, in
+ *   `ctx.peerAckOffset`, the ACK offset of the packet that carried its first
+ *   byte (kept with buffered segments); onGap / onEnd get -1.
  */
 export class TcpStream {
   readonly dir: FlowDirection;
@@ -38,6 +45,8 @@ export class TcpStream {
   peer!: TcpStream;
   started = false;
   nextSeq = 0;
+  /** Stream offset of `nextSeq`: bytes delivered + gap bytes since the start (0 = first byte after the ISN, or first byte seen). */
+  offset = 0;
   synSeen = false;
   isn = 0;
   finSeen = false;
@@ -57,6 +66,8 @@ export class TcpStream {
   /** Result of `#overlay(commit=false)`: bytes and pieces a segment would add. */
   #newBytes = 0;
   #newPieces = 0;
+  /** PacketContext.peerAckOffset of the segment being accepted. */
+  #curAckOffset = -1;
 
   constructor(dir: FlowDirection, handler: ConnectionHandler, budget: ReassemblyBudget) {
     this.dir = dir;
@@ -67,6 +78,19 @@ export class TcpStream {
   /** Out-of-order bytes held by this direction. */
   get bufferedBytes(): number {
     return this.#bufferedBytes;
+  }
+
+  /**
+   * `ack` (an acknowledgment number for this direction) as a stream offset
+   * (see `offset`), or -1 when not started, more than 2^30 ahead of nextSeq,
+   * or before the stream start.
+   */
+  ackOffset(ack: number): number {
+    if (!this.started) return -1;
+    const d = seqDiff(ack >>> 0, this.nextSeq);
+    if (d > MAX_ACK_AHEAD) return -1;
+    const off = this.offset + d;
+    return off < 0 ? -1 : off;
   }
 
   /** Fix the start of the byte stream: the next byte to deliver is `seq`. No-op when already started. */
@@ -91,9 +115,10 @@ export class TcpStream {
   /**
    * A data segment of this direction: `payload` (view valid during the call)
    * starts at `seq`; `wireLength` ≥ payload.length bytes were on the wire, the
-   * rest were cut by the snap length and become a gap.
+   * rest were cut by the snap length and become a gap. `ackOffset`: the
+   * packet's ACK as an offset in the peer's stream (`peer.ackOffset`), -1 none.
    */
-  segment(seq: number, payload: Uint8Array, wireLength: number, ctx: PacketContext): void {
+  segment(seq: number, payload: Uint8Array, wireLength: number, ackOffset: number, ctx: PacketContext): void {
     if (this.started && wireLength <= 1 && seq === seqAdd(this.nextSeq, -1)) {
       this.#budget.keepAliveProbes++; // RFC 9293 §3.8.4: SEG.SEQ = SND.NXT-1, 0 or 1 garbage byte
       return;
@@ -103,6 +128,7 @@ export class TcpStream {
       return;
     }
     this.startAt(seq);
+    this.#curAckOffset = ackOffset;
     const len = payload.length;
     let old = false;
     if (len > 0) old = this.#accept(seq, payload, len, ctx);
@@ -267,7 +293,7 @@ export class TcpStream {
         newPieces++;
         if (commit) {
           const data = bytes === null ? null : bytes.slice(cur - off, pieceEnd - off);
-          segs.splice(i, 0, { seq: seqAdd(this.nextSeq, cur), len: pieceEnd - cur, data });
+          segs.splice(i, 0, { seq: seqAdd(this.nextSeq, cur), len: pieceEnd - cur, data, ackOffset: this.#curAckOffset });
           if (data !== null) this.#reserveBytes(data.length);
           i++;
         }
@@ -309,7 +335,7 @@ export class TcpStream {
           head.seq = seqAdd(head.seq, skip + ovLen);
           head.len -= skip + ovLen;
           if (head.len === 0) this.#segs.shift();
-          this.#emit(bytes.subarray(pos, pos + ovLen), ovLen, ctx);
+          this.#emit(bytes.subarray(pos, pos + ovLen), ovLen, this.#curAckOffset, ctx);
           pos += ovLen;
           continue;
         }
@@ -321,14 +347,14 @@ export class TcpStream {
             if (head.data[skip + k] !== bytes[pos + k]) { inconsistent = true; break; }
           }
         }
-        if (head.len > skip) this.#emit(head.data === null ? null : head.data.subarray(skip), head.len - skip, ctx);
+        if (head.len > skip) this.#emit(head.data === null ? null : head.data.subarray(skip), head.len - skip, head.ackOffset, ctx);
         pos += Math.max(0, head.len - skip);
         continue;
       }
       const lim = Math.min(len, pos + headOff);
       // Common case: the whole payload in order, handed over as is (no view allocated).
       const view = bytes === null ? null : pos === 0 && lim === bytes.length ? bytes : bytes.subarray(pos, lim);
-      this.#emit(view, lim - pos, ctx);
+      this.#emit(view, lim - pos, this.#curAckOffset, ctx);
       pos = lim;
     }
     if (inconsistent) {
@@ -346,7 +372,7 @@ export class TcpStream {
       this.#segs.shift();
       this.#release(head);
       const skip = -headOff;
-      if (head.len > skip) this.#emit(head.data === null || skip === 0 ? head.data : head.data.subarray(skip), head.len - skip, ctx);
+      if (head.len > skip) this.#emit(head.data === null || skip === 0 ? head.data : head.data.subarray(skip), head.len - skip, head.ackOffset, ctx);
     }
     this.#checkEnd(ctx);
   }
@@ -369,23 +395,30 @@ export class TcpStream {
   #checkEnd(ctx: PacketContext): void {
     if (this.finSeen && !this.ended && this.nextSeq === this.finSeq) {
       this.ended = true;
+      ctx.peerAckOffset = -1;
       this.#handler.onEnd?.(this.dir, ctx);
     }
   }
 
-  /** Deliver data (`bytes`) or a gap (`bytes` null) of `len` bytes at nextSeq. */
-  #emit(bytes: Uint8Array | null, len: number, ctx: PacketContext): void {
+  /** Deliver data (`bytes`, carried by a packet whose ACK offset is `ackOffset`) or a gap (`bytes` null) of `len` bytes at nextSeq. */
+  #emit(bytes: Uint8Array | null, len: number, ackOffset: number, ctx: PacketContext): void {
     if (bytes === null) {
       this.#gap(len, ctx);
       return;
     }
     this.nextSeq = seqAdd(this.nextSeq, len);
-    if (len > 0) this.#handler.onData(this.dir, bytes, ctx);
+    this.offset += len;
+    if (len > 0) {
+      ctx.peerAckOffset = ackOffset;
+      this.#handler.onData(this.dir, bytes, ctx);
+    }
   }
 
   #gap(len: number, ctx: PacketContext): void {
     if (len <= 0) return;
     this.nextSeq = seqAdd(this.nextSeq, len);
+    this.offset += len;
+    ctx.peerAckOffset = -1;
     this.#budget.gaps++;
     this.#budget.gapBytes += len;
     this.#handler.onGap(this.dir, len, ctx);

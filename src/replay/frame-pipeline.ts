@@ -14,8 +14,10 @@
  * `await finish()` (seals the last round, flushes every open flow in the
  * shards, closes the backend) or `await close()` to abandon the run.
  *
- * Rounds close every ROUND_PACKETS frames or ROUND_BYTES payload bytes, as in
- * replay.ts, so a file source produces the same output as replayFiles().
+ * Rounds close every PIPELINE_ROUND_PACKETS frames or PIPELINE_ROUND_BYTES
+ * payload bytes — a condition of the capture alone, independent of the worker
+ * count, so output is identical for any N. replayFiles() drives this class
+ * from capture files.
  * Throws (from waitForCapacity / finish) whatever a shard failed with.
  */
 import { PacketDecoder } from '../decode/packet-decoder.js';
@@ -34,9 +36,9 @@ import type { ReplayOptions } from './replay-types.js';
 import { resolveReplayConfig, type ReplayConfig } from './replay-config.js';
 import type { SummaryInputs } from './summary.js';
 
-/** Frames per round (global); same value as replay.ts. */
+/** Frames per round (global, independent of the worker count). */
 export const PIPELINE_ROUND_PACKETS = 8192;
-/** TCP payload bytes per round (global); same value as replay.ts. */
+/** TCP payload bytes per round (global). */
 export const PIPELINE_ROUND_BYTES = 8 << 20;
 /** Rounds submitted but not yet merged before `saturated` turns true. */
 export const PIPELINE_MAX_ROUNDS_IN_FLIGHT = 4;

@@ -46,7 +46,11 @@ export interface StreamServerOptions {
   pingIntervalMs?: number;
   /** Largest client message, bytes (ws closes with 1009 past it). Default 64 KiB. */
   maxClientMessageBytes?: number;
-  /** Time a slow client's close handshake gets before it is terminated, ms. Default 1,000. */
+  /**
+   * Time a slow client gets, after the 4008 close was queued behind its
+   * unsent data, before it is terminated, ms. Default 5,000 (ws itself ends
+   * any closing handshake after 30 s).
+   */
   slowCloseGraceMs?: number;
   /** Time `close()` waits for clients to finish the close handshake, ms. Default 2,000. */
   closeTimeoutMs?: number;
@@ -57,7 +61,7 @@ export const STREAM_DEFAULTS: Readonly<Required<StreamServerOptions>> = Object.f
   maxBufferedBytes: 4 * 1024 * 1024,
   pingIntervalMs: 30_000,
   maxClientMessageBytes: 64 * 1024,
-  slowCloseGraceMs: 1_000,
+  slowCloseGraceMs: 5_000,
   closeTimeoutMs: 2_000,
 });
 

@@ -60,6 +60,7 @@ export class StreamSession {
   #live = false;
   #pumping = false;
   #closing = false;
+  #corked = false;
 
   constructor(ws: WebSocket, bus: FindingBus, init: {
     encoding: StreamEncoding; principal: string; expiresAtMs: number | null; filter: StreamFilter;
@@ -101,8 +102,27 @@ export class StreamSession {
       this.#cutSlow();
       return false;
     }
+    this.#cork();
     this.ws.send(encoded(this.encoding), { binary: this.encoding === 'msgpack' });
     return true;
+  }
+
+  /**
+   * Cork the TCP socket until the end of the current synchronous burst
+   * (process.nextTick), so a producer publishing many findings in one turn
+   * costs one writev per client instead of one write per message. ws exposes
+   * no public accessor for its socket; `_socket` is stable across ws 8.x.
+   */
+  #cork(): void {
+    if (this.#corked) return;
+    const sock = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!sock) return;
+    this.#corked = true;
+    sock.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      sock.uncork();
+    });
   }
 
   #resumeFrom(since: number | null): void {

@@ -145,13 +145,14 @@ export class TokenStore {
 /**
  * The token a request presents: `Authorization: Bearer <token>` first, else
  * (WebSocket upgrades from browsers) a `Sec-WebSocket-Protocol` entry
- * `bearer.<token>`. Null when neither is present.
+ * `bearer.<token>`. Null when neither is present (another Authorization
+ * scheme, e.g. Basic, counts as no token).
  */
 export function presentedToken(headers: IncomingHttpHeaders): string | null {
   const auth = headers.authorization;
   if (auth !== undefined) {
     const m = /^Bearer[ ]+(\S+)\s*$/i.exec(auth);
-    return m ? m[1]! : '';
+    if (m) return m[1]!;
   }
   const protos = headers['sec-websocket-protocol'];
   if (protos !== undefined) {

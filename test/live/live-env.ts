@@ -18,7 +18,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const RUNNER = path.join(ROOT, 'test', 'live', 'capture-runner.mjs');
+/** The compiled CLI; tests run `node CLI capture ...` as a user would. */
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const ADDON = path.join(ROOT, 'native-bindings', 'build', 'Release', 'apisensor_pcap.node');
 const COMPILED = path.join(ROOT, 'dist', 'src', 'cli', 'capture-command.js');
 
@@ -142,7 +143,7 @@ export function startIn(ns: string, cmd: string, args: string[]): Running {
 
 /** Starts `apisensor capture ARGS` in `ns` and waits until it captures. */
 export async function startCapture(ns: string, args: string[]): Promise<Running> {
-  const run = startIn(ns, process.execPath, [RUNNER, ...args]);
+  const run = startIn(ns, process.execPath, [CLI, 'capture', ...args]);
   try {
     await run.waitFor('capturing on');
   } catch (err) {

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, RUNNER, liveSkipReason, sh } from './live-env.js';
+import { ROOT, CLI, liveSkipReason, sh } from './live-env.js';
 
 const compiled = existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'capture-command.js'));
 const skip = liveSkipReason();
@@ -16,7 +16,7 @@ if (!compiled) console.warn('test/live/live-errors.test.ts skipped: compiled CLI
 
 function run(args: string[], opts: { env?: Record<string, string>; prefix?: string[] } = {}) {
   const cmd = opts.prefix ?? [];
-  const argv = [...cmd, process.execPath, RUNNER, ...args];
+  const argv = [...cmd, process.execPath, CLI, 'capture', ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...opts.env }, timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

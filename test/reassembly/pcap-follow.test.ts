@@ -18,7 +18,7 @@ function run(pcap: string) {
   const recorder = new Recorder();
   const events = new EventCounter();
   const r = new TcpReassembler(recorder.factory, events);
-  let last = { tsSec: 0, tsNsec: 0, packetIndex: 0 };
+  let last = { tsSec: 0, tsNsec: 0, packetIndex: 0, peerAckOffset: -1 };
   readTcpPackets(resolve(corpus, pcap), (pkt, ctx) => {
     r.process(pkt, ctx);
     last = { ...ctx };

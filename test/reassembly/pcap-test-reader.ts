@@ -30,7 +30,7 @@ export function readTcpPackets(file: string, onTcp: (pkt: DecodedPacket, ctx: Pa
   const linkType = dv.getUint32(20, le) & 0xffff;
   if (linkType !== LINKTYPE_ETHERNET) throw new Error(`${file}: link type ${linkType} not supported by this test helper`);
   const pkt = new DecodedPacket();
-  const ctx: PacketContext = { tsSec: 0, tsNsec: 0, packetIndex: 0 };
+  const ctx: PacketContext = { tsSec: 0, tsNsec: 0, packetIndex: 0, peerAckOffset: -1 };
   let off = 24;
   let index = 0;
   while (off + 16 <= buf.length) {

@@ -45,7 +45,7 @@ function parseAddr(text: string, out: Uint8Array): 4 | 6 {
 
 export class SegmentFeeder {
   readonly pkt = new DecodedPacket();
-  readonly ctx: PacketContext = { tsSec: 0, tsNsec: 0, packetIndex: 0 };
+  readonly ctx: PacketContext = { tsSec: 0, tsNsec: 0, packetIndex: 0, peerAckOffset: -1 };
   #scratch = new Uint8Array(65536);
   #index = 0;
   readonly reassembler: TcpReassembler;

@@ -12,7 +12,7 @@ afterEach(async () => {
 async function start(ringCapacity: number, maxBufferedBytes = 4 * 1024 * 1024): Promise<{ s: Service; wsUrl: string }> {
   const s = await startService({
     listen: '127.0.0.1:0', tokens: new TokenStore([{ token: TOKEN }]), ringCapacity,
-    stream: { maxBufferedBytes, slowCloseGraceMs: 600_000 },
+    stream: { maxBufferedBytes, slowCloseGraceMs: 25_000 },
   });
   svc = s;
   return { s, wsUrl: `${s.url.replace('http', 'ws')}/v1/stream` };
@@ -58,23 +58,29 @@ describe('backpressure', () => {
     const N = 20_000;
     const { s, wsUrl } = await start(N, 256 * 1024);
     const fast: RecordingClient[] = [];
-    for (let i = 0; i < 49; i++) fast.push(await connect(wsUrl, { token: TOKEN }));
+    for (let i = 0; i < 49; i++) fast.push(await connect(wsUrl, { token: TOKEN, light: true }));
     const slow = await connect(wsUrl, { token: TOKEN });
     // Stop reading: the socket's data stays in the kernel buffers, then in the server's send queue.
     (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
     await Promise.all(fast.map((c) => c.until((m) => m.length >= 1)));
     // A synthetic producer: batches of 200 findings of ~700 bytes, yielding to the event loop between batches.
+    // The slow client reads again as soon as it has been cut off, so it drains its queue and sees the close frame.
+    let resumed = false;
     for (let i = 1; i <= N; i++) {
       s.bus.publish(makeFinding(i));
       if (i % 200 === 0) await tick();
+      if (!resumed && s.events.get('stream.slow_consumer') === 1) {
+        resumed = true;
+        (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      }
     }
+    expect(resumed).toBe(true);
     // hello + N findings (cheap predicate: it runs on every message).
     await Promise.all(fast.map((c) => c.until((m) => m.length >= N + 1)));
     for (const c of fast) expect(findingSeqs(c.messages)).toEqual(range(1, N));
     expect(s.events.get('stream.slow_consumer')).toBe(1);
     expect(await s.metrics.text()).toContain('apisensor_stream_disconnects_total{reason="slow_consumer"} 1');
-    // The slow client, once it reads again, drains what was queued and then sees the documented close code.
-    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    // The slow client drained what was queued before the cut, then got the documented close code.
     const closed = await slow.closed;
     expect(closed.code).toBe(4008);
     expect(closed.reason).toMatch(/^slow consumer/);
