@@ -24,6 +24,7 @@
 #include <node_api.h>
 #include <uv.h>
 #include <pcap/pcap.h>
+#include "fd-poller.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -32,6 +33,9 @@
 #include <string.h>
 
 #define RECORD_HEADER_BYTES 16
+
+/* AF_PACKET fanout handle (afpacket-binding.c; a no-op outside Linux). */
+napi_status afpacket_register(napi_env env, napi_value exports);
 
 typedef struct capture {
   pcap_t *pcap;
@@ -42,11 +46,7 @@ typedef struct capture {
   int nano;
   double delivered;
   double batch_truncated;
-  uv_poll_t *poll;
-  napi_ref callback;
-  napi_async_context async;
-  int in_callback;     /* inside napi_make_callback: defer releasing callback/async */
-  int release_pending;
+  fd_poller_t poller;
 } capture_t;
 
 typedef struct batch {
@@ -102,31 +102,8 @@ static void set_string(napi_env env, napi_value obj, const char *key, const char
   napi_set_named_property(env, obj, key, v);
 }
 
-static void release_callback(capture_t *c) {
-  c->release_pending = 0;
-  if (c->callback != NULL) {
-    napi_delete_reference(c->env, c->callback);
-    c->callback = NULL;
-  }
-  if (c->async != NULL) {
-    napi_async_destroy(c->env, c->async);
-    c->async = NULL;
-  }
-}
-
-static void stop_poll(capture_t *c) {
-  if (c->poll != NULL) {
-    uv_poll_stop(c->poll);
-    c->poll->data = NULL;
-    uv_close((uv_handle_t *)c->poll, (uv_close_cb)free);
-    c->poll = NULL;
-  }
-  if (c->in_callback) c->release_pending = 1;
-  else release_callback(c);
-}
-
 static void close_capture(capture_t *c) {
-  stop_poll(c);
+  fd_poller_stop(&c->poller);
   if (c->pcap != NULL) {
     pcap_close(c->pcap);
     c->pcap = NULL;
@@ -220,6 +197,7 @@ static napi_value capture_new(napi_env env, napi_callback_info info) {
   capture_t *c = (capture_t *)calloc(1, sizeof(capture_t));
   c->pcap = p;
   c->env = env;
+  c->poller.env = env;
   snprintf(c->device, sizeof c->device, "%s", device);
   c->snaplen = pcap_snapshot(p);
   c->linktype = pcap_datalink(p);
@@ -315,28 +293,6 @@ static napi_value capture_stats(napi_env env, napi_callback_info info) {
   return o;
 }
 
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  capture_t *c = (capture_t *)handle->data;
-  if (c == NULL || c->callback == NULL) return;
-  napi_env env = c->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value fn, recv, arg, result;
-  napi_get_reference_value(env, c->callback, &fn);
-  napi_get_global(env, &recv);
-  napi_create_int32(env, status, &arg);
-  c->in_callback++;
-  napi_status st = napi_make_callback(env, c->async, recv, fn, 1, &arg, &result);
-  c->in_callback--;
-  if (c->in_callback == 0 && c->release_pending) release_callback(c);
-  if (st == napi_pending_exception) {
-    napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err);
-  }
-  napi_close_handle_scope(env, scope);
-}
-
 /* startPoll(callback(status: number)) — calls back whenever the capture fd is readable. */
 static napi_value capture_start_poll(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -346,34 +302,18 @@ static napi_value capture_start_poll(napi_env env, napi_callback_info info) {
   napi_valuetype t;
   if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function)
     return throw_code(env, "ERR_CAPTURE_ARG", "startPoll needs a function");
-  stop_poll(c);
   int fd = pcap_get_selectable_fd(c->pcap);
   if (fd < 0) return throw_code(env, "ERR_CAPTURE_ACTIVATE", "capture has no selectable file descriptor");
-  uv_loop_t *loop = NULL;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  napi_value name;
-  CHECK(napi_create_string_utf8(env, "apisensor.pcap", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_async_init(env, NULL, name, &c->async));
-  CHECK(napi_create_reference(env, argv[0], 1, &c->callback));
-  c->poll = (uv_poll_t *)calloc(1, sizeof(uv_poll_t));
-  int rc = uv_poll_init(loop, c->poll, fd);
-  if (rc == 0) {
-    c->poll->data = c;
-    rc = uv_poll_start(c->poll, UV_READABLE, on_readable);
-  }
-  if (rc != 0) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "cannot poll the capture descriptor: %s", uv_strerror(rc));
-    stop_poll(c);
+  char msg[256];
+  if (fd_poller_start(env, &c->poller, fd, argv[0], "apisensor.pcap", msg, sizeof msg) != 0)
     return throw_code(env, "ERR_CAPTURE_ACTIVATE", msg);
-  }
   return NULL;
 }
 
 static napi_value capture_stop_poll(napi_env env, napi_callback_info info) {
   size_t argc = 0;
   capture_t *c = unwrap(env, info, &argc, NULL);
-  if (c != NULL) stop_poll(c);
+  if (c != NULL) fd_poller_stop(&c->poller);
   return NULL;
 }
 
@@ -439,5 +379,6 @@ NAPI_MODULE_INIT() {
   CHECK(napi_set_named_property(env, exports, "listInterfaces", fn));
   CHECK(napi_create_function(env, "libVersion", NAPI_AUTO_LENGTH, lib_version, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "libVersion", fn));
+  if (afpacket_register(env, exports) != napi_ok) return NULL;
   return exports;
 }

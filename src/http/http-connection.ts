@@ -21,6 +21,17 @@
  * first tunneled line is a plain request line, parsing goes on in the tunnel.
  * Such work is deferred until the running llhttp call returns.
  *
+ * Stream offsets (for pairing by TCP acknowledgments, transaction-pairer.ts):
+ * each direction's offset counts delivered bytes plus gap bytes, the base of
+ * PacketContext.peerAckOffset. A request records the peerAckOffset of the
+ * onData call in which its start line was recognized, a response the offset
+ * of the onData chunk in which its status line was recognized (chunk
+ * granularity: the parser does not report positions inside a chunk; a start
+ * line split across segments gets the later segment's values). A lost region
+ * of the response stream begins at a gap that no message spans: at the gap's
+ * start, or where a Content-Length body ended inside it; it ends at the next
+ * response.
+ *
  * Events (EventCounter names): see HTTP_EVENT_NAMES.
  */
 import type { EventCounter } from '../stats/event-counter.js';
@@ -127,6 +138,20 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
   /** A 2xx answered CONNECT; the tunnel's content is not yet judged (#decideTunnel). */
   #connectAccepted = false;
   #closed = false;
+  /** Per direction: stream offset of the next byte (delivered + gap bytes). */
+  readonly #offset: [number, number] = [0, 0];
+  /** Per direction: offset and peerAckOffset of the latest onData chunk. */
+  readonly #chunkOffset: [number, number] = [0, 0];
+  readonly #chunkAck: [number, number] = [-1, -1];
+  /** Per direction: the announced message not yet ended. */
+  readonly #open: [HttpMessage | null, HttpMessage | null] = [null, null];
+  /** Per direction: start of bytes lost since the last message ended (-1: none). */
+  readonly #lostFrom: [number, number] = [-1, -1];
+  /** During onGap: its direction (-1 none), start offset, open message's body length at its start, where a message ended inside it. */
+  #gapDir = -1;
+  #gapStart = 0;
+  #gapBody0 = 0;
+  #gapEndedAt = -1;
 
   constructor(info: TcpConnectionInfo, opts: ResolvedHttpOptions, events: EventCounter, sink: TransactionSink) {
     this.#events = events;
@@ -151,6 +176,9 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
   onData(dir: FlowDirection, bytes: Uint8Array, ctx: PacketContext): void {
     if (this.#closed) return;
     this.#packetIndex = ctx.packetIndex;
+    this.#chunkOffset[dir] = this.#offset[dir];
+    this.#chunkAck[dir] = ctx.peerAckOffset;
+    this.#offset[dir] += bytes.length;
     this.#parsers[dir].data(bytes, ctx.tsSec, ctx.tsNsec);
     this.#runDeferred();
   }
@@ -158,7 +186,22 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
   onGap(dir: FlowDirection, length: number, ctx: PacketContext): void {
     if (this.#closed) return;
     this.#packetIndex = ctx.packetIndex;
-    this.#parsers[dir].gap(length);
+    const start = this.#offset[dir];
+    this.#offset[dir] = start + length;
+    this.#gapDir = dir;
+    this.#gapStart = start;
+    this.#gapBody0 = this.#open[dir]?.bodyLength ?? 0;
+    this.#gapEndedAt = -1;
+    try {
+      this.#parsers[dir].gap(length);
+    } finally {
+      this.#gapDir = -1;
+    }
+    if (this.#open[dir] === null && this.#lostFrom[dir] < 0) {
+      // no message spans the gap's end: bytes between messages were lost
+      const from = this.#gapEndedAt >= 0 ? this.#gapEndedAt : start;
+      if (from < start + length) this.#lostFrom[dir] = from;
+    }
     this.#runDeferred();
   }
 
@@ -196,8 +239,11 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
   }
 
   messageStarted(msg: HttpMessage): void {
-    if (msg.isRequest) this.#pairer.requestStarted(msg);
-    else this.#pairer.responseStarted(msg);
+    const dir = this.#dirOf(msg);
+    this.#open[dir] = msg;
+    if (msg.isRequest) this.#pairer.requestStarted(msg, this.#chunkAck[dir]);
+    else this.#pairer.responseStarted(msg, this.#chunkOffset[dir], this.#lostFrom[dir]);
+    this.#lostFrom[dir] = -1;
   }
 
   headersComplete(msg: HttpMessage): number {
@@ -229,6 +275,12 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
   }
 
   messageEnded(msg: HttpMessage): void {
+    const dir = this.#dirOf(msg);
+    if (this.#open[dir] === msg) {
+      this.#open[dir] = null;
+      // a Content-Length body completed by the gap's zero fill: the message ends inside the gap
+      if (this.#gapDir === dir && !msg.incomplete) this.#gapEndedAt = this.#gapStart + (msg.bodyLength - this.#gapBody0);
+    }
     this.#pairer.messageEnded(msg);
   }
 
@@ -255,6 +307,12 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
   }
 
   // ── internals ──────────────────────────────────────────────────────────
+
+  /** Direction `msg` travels on (roles are fixed once a message exists). */
+  #dirOf(msg: HttpMessage): FlowDirection {
+    const client = this.#clientDir === 1 ? 1 : 0;
+    return msg.isRequest ? client : client === 0 ? 1 : 0;
+  }
 
   #clientParser(): HttpStreamParser | null {
     const d = this.#clientDir;

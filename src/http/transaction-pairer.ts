@@ -23,6 +23,24 @@
  *   client waited for them), so request i is emitted unanswered
  *   (`http.response_lost`) and the next response pairs with request i+1
  *   (tshark on nDPI 1kxun tcp.stream 51).
+ *
+ * TCP acknowledgment evidence, after a lost region of the response stream
+ * (`responseStarted` with `lostFrom` ≥ 0). Offsets are byte offsets in the
+ * response direction's stream (PacketContext.peerAckOffset). The next
+ * response starts at R; the bytes [G, R) since the last parsed response
+ * ended (or since the gap that cut it) were lost. Each request carries
+ * ack(p) = how many response bytes the client had received when it sent the
+ * request. Walking the waiting requests p1..pn in FIFO order: while
+ * p(i+1) exists and max(G, ack(p_i)) < ack(p(i+1)) ≤ R, the client received
+ * response bytes of the lost region after sending p_i and before sending
+ * p(i+1); the oldest waiting request is answered first, so those bytes were
+ * p_i's response: p_i is emitted unanswered (`http.response_lost`). Then the
+ * response pairs FIFO as usual. Pipelined requests (sent before any of the
+ * region arrived: same ACK) are left alone, and without a gap pairing is pure
+ * FIFO. Peers (Zeek, tshark) pair FIFO here; example: Zeek's erspan.pcap
+ * tcp.stream 3, request frame 210 (ack 41820) is followed by frame 238 (ack
+ * 51072) while server bytes 41820–51072 are not captured: frame 244's 200
+ * answers frame 238, not frame 210.
  */
 import type { EventCounter } from '../stats/event-counter.js';
 import type { HttpMessage } from './http-message.js';
@@ -45,6 +63,8 @@ export class PendingTransaction {
 
   /** No response will be paired any more (pending cap, response lost). */
   givenUp = false;
+  /** Response-stream offset the client had acknowledged when the request's first segment was sent (-1: unknown). */
+  requestAckOffset = -1;
   /** Packet time of unreadable response bytes seen while this request waited (-1: none). */
   lostTsSec = -1;
   lostTsNsec = 0;
@@ -79,7 +99,8 @@ export class TransactionPairer {
     return null;
   }
 
-  requestStarted(msg: HttpMessage): void {
+  /** A request began; `ackOffset`: its PacketContext.peerAckOffset (-1 unknown). */
+  requestStarted(msg: HttpMessage, ackOffset = -1): void {
     if (this.#txns.length - this.#cursor >= this.#maxPending) {
       this.#events.add('http.pending_cap');
       this.#txns[this.#cursor]!.givenUp = true;
@@ -88,6 +109,7 @@ export class TransactionPairer {
     }
     const txn = new PendingTransaction(this.#nextDepth++);
     txn.request = msg;
+    txn.requestAckOffset = ackOffset;
     msg.txn = txn;
     this.#txns.push(txn);
   }
@@ -102,7 +124,13 @@ export class TransactionPairer {
     txn.lostTsNsec = tsNsec;
   }
 
-  responseStarted(msg: HttpMessage): void {
+  /**
+   * A response began at response-stream offset `startOffset` (-1 unknown);
+   * `lostFrom` ≥ 0: the response stream lost the bytes [lostFrom, startOffset)
+   * since the previous response (see the file comment), -1: no loss.
+   */
+  responseStarted(msg: HttpMessage, startOffset = -1, lostFrom = -1): void {
+    if (lostFrom >= 0 && startOffset >= lostFrom) this.#skipByAcks(lostFrom, startOffset);
     this.#skipLostResponses();
     let txn = this.#txns[this.#cursor];
     const req = txn?.request;
@@ -130,6 +158,20 @@ export class TransactionPairer {
     // a response-only transaction placed after waiting requests leaves the cursor on them
     if (k === this.#cursor) this.#cursor = k + 1;
     while (this.#cursor < this.#txns.length && this.#txns[this.#cursor]!.response !== null) this.#cursor++;
+  }
+
+  /** Give up waiting requests whose response was in the lost region [lost, start) by the ACK rule (file comment). */
+  #skipByAcks(lost: number, start: number): void {
+    for (;;) {
+      const txn = this.#txns[this.#cursor];
+      const next = this.#txns[this.#cursor + 1];
+      if (txn === undefined || txn.request === null || next === undefined || next.request === null) return;
+      const ack = next.requestAckOffset;
+      if (!(ack > Math.max(lost, txn.requestAckOffset) && ack <= start)) return;
+      this.#events.add('http.response_lost');
+      txn.givenUp = true;
+      this.#cursor++;
+    }
   }
 
   /** Give up waiting requests whose response was lost (see the file comment). */

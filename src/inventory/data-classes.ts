@@ -12,7 +12,8 @@
  * classifier's salt, first 16 hex digits), enough to count distinct values
  * and to correlate across endpoints without revealing them.
  *
- * Caps: `maxHits` per scanned message (`inventory.data_class_hits_cap`),
+ * Caps: `maxHits` per scanned message (`inventory.data_class_hits_cap`, once
+ * per message; scanning stops there),
  * `maxDepth` JSON nesting (deeper values are not scanned), `maxValueLength`
  * characters per value scanned.
  */
@@ -85,6 +86,9 @@ export function isSensitiveKeyName(key: string): boolean {
   return PASSWORD_KEYS.has(k) || DOB_KEYS.has(k) || ADDRESS_KEYS.has(k) || MEDICAL_KEYS.has(k) || SSN_HINT.test(k) || AWS_SECRET_HINT.test(k);
 }
 
+/** Cached value hashes per classifier. */
+const HASH_CACHE_SIZE = 8192;
+
 const NPI_HINT = /npi|provider/;
 const ICD_HINT = /icd|diagnos|condition/;
 const SSN_HINT = /ssn|socialsecurity/;
@@ -153,6 +157,8 @@ export class DataClassifier {
   readonly #maxDepth: number;
   readonly #maxValueLength: number;
   readonly #events: EventCounter | undefined;
+  readonly #hashCache = new Map<string, string>();
+  readonly #capped = new WeakSet<DataClassHit[]>();
 
   constructor(options: DataClassifierOptions) {
     this.#salt = options.salt;
@@ -162,16 +168,33 @@ export class DataClassifier {
     this.#events = options.events;
   }
 
-  /** Salted hash of a value: HMAC-SHA256 hex, first 16 digits. */
+  /**
+   * Salted hash of a value: HMAC-SHA256 hex, first 16 digits. Recent results
+   * are cached (at most HASH_CACHE_SIZE entries, keyed by the value, cleared
+   * when full): traffic repeats the same values and HMAC costs microseconds.
+   */
   hash(value: string): string {
-    return createHmac('sha256', this.#salt).update(value).digest('hex').slice(0, 16);
+    let h = this.#hashCache.get(value);
+    if (h === undefined) {
+      if (this.#hashCache.size >= HASH_CACHE_SIZE) this.#hashCache.clear();
+      h = createHmac('sha256', this.#salt).update(value).digest('hex').slice(0, 16);
+      this.#hashCache.set(value, h);
+    }
+    return h;
+  }
+
+  /** True once `out` holds maxHits hits: scanning stops; the cap event counts once per message. */
+  #full(out: DataClassHit[]): boolean {
+    if (out.length < this.#maxHits) return false;
+    if (!this.#capped.has(out)) {
+      this.#capped.add(out);
+      this.#events?.add('inventory.data_class_hits_cap');
+    }
+    return true;
   }
 
   #push(out: DataClassHit[], kind: DataClassKind, location: string, value: string): void {
-    if (out.length >= this.#maxHits) {
-      this.#events?.add('inventory.data_class_hits_cap');
-      return;
-    }
+    if (this.#full(out)) return;
     out.push({ kind, category: DATA_CLASS_CATEGORY[kind], location, masked: maskValue(kind, value), hash: this.hash(value) });
   }
 
@@ -238,6 +261,7 @@ export class DataClassifier {
 
   /** Walk a parsed JSON value; `location` is the prefix (`response.body`). */
   scanJson(location: string, value: unknown, out: DataClassHit[], key = '', depth = 0): void {
+    if (this.#full(out)) return;
     if (value === null || typeof value !== 'object') {
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) {
         this.classifyValue(location, key, value, out);
@@ -246,10 +270,15 @@ export class DataClassifier {
     }
     if (depth >= this.#maxDepth) return;
     if (Array.isArray(value)) {
-      for (const item of value) this.scanJson(`${location}[]`, item, out, key, depth + 1);
+      const at = `${location}[]`;
+      for (const item of value) {
+        if (this.#full(out)) break;
+        this.scanJson(at, item, out, key, depth + 1);
+      }
       return;
     }
     for (const k of Object.keys(value)) {
+      if (this.#full(out)) break;
       this.scanJson(`${location}.${k}`, (value as Record<string, unknown>)[k], out, k, depth + 1);
     }
   }

@@ -45,6 +45,16 @@ export interface EndpointInventoryOptions {
   maxEndpoints?: number;
   /** Names per parameter/header table per endpoint. Default 64. */
   maxParams?: number;
+  /**
+   * Body analysis sampling, per endpoint × direction × status × media type:
+   * the first `bodyAnalyzeFirst` bodies (default 32) are parsed and scanned,
+   * then one in `bodyAnalyzeEvery` (default 64; 1 analyzes every body).
+   * Parsing and scanning a large JSON body costs far more than the rest of
+   * `record()`; the count is always kept, `BodyStats.analyzed` says how many
+   * were analyzed, and data-class counts come from analyzed bodies only.
+   */
+  bodyAnalyzeFirst?: number;
+  bodyAnalyzeEvery?: number;
   templater?: PathTemplaterOptions;
   schema?: SchemaOptions;
   /** Salt of data-class hashes (hex); random when omitted. The store keeps it. */
@@ -84,6 +94,8 @@ const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'app
 export class EndpointInventory {
   readonly #maxEndpoints: number;
   readonly #maxParams: number;
+  readonly #analyzeFirst: number;
+  readonly #analyzeEvery: number;
   readonly #schema: SchemaOptions;
   readonly #events: EventCounter;
   readonly #templater: PathTemplater;
@@ -95,6 +107,8 @@ export class EndpointInventory {
   constructor(options: EndpointInventoryOptions = {}) {
     this.#maxEndpoints = options.maxEndpoints ?? 10_000;
     this.#maxParams = options.maxParams ?? 64;
+    this.#analyzeFirst = Math.max(0, options.bodyAnalyzeFirst ?? 32);
+    this.#analyzeEvery = Math.max(1, options.bodyAnalyzeEvery ?? 64);
     this.#schema = { ...options.schema, noEnumKey: options.schema?.noEnumKey ?? noEnumKey };
     this.#events = options.events ?? new EventCounter();
     this.#templater = new PathTemplater({ ...options.templater, events: this.#events });
@@ -266,6 +280,9 @@ export class EndpointInventory {
   #body(body: BodyStats, mt: string, contentType: string, sample: Uint8Array | undefined, where: string, hits: DataClassHit[]): void {
     body.count++;
     if (!sample || sample.length === 0) return;
+    const n = body.analyzed ?? 0;
+    if (n >= this.#analyzeFirst && body.count % this.#analyzeEvery !== 0) return;
+    body.analyzed = n + 1;
     if (isJsonMediaType(mt) || (mt === '' && (sample[0] === 0x7b || sample[0] === 0x5b))) {
       let value: unknown;
       try {

@@ -35,6 +35,12 @@ export interface BodyStats {
   fields?: Record<string, number>;
   /** JSON bodies that could not be parsed (truncated sample, bad JSON). */
   unparsed?: number;
+  /**
+   * Messages whose sample was parsed and scanned (schema, fields, data
+   * classes); the others were only counted (see EndpointInventoryOptions
+   * `bodyAnalyzeFirst` / `bodyAnalyzeEvery`). Absent in stores written before it existed.
+   */
+  analyzed?: number;
 }
 
 export interface DataClassStats {
@@ -134,6 +140,7 @@ function mergeSize(dst: SizeStats, src: SizeStats): void {
 function mergeBody(dst: BodyStats, src: BodyStats, schema: SchemaOptions): void {
   dst.count += src.count;
   if (src.unparsed) dst.unparsed = (dst.unparsed ?? 0) + src.unparsed;
+  if (src.analyzed) dst.analyzed = (dst.analyzed ?? 0) + src.analyzed;
   if (src.schema) dst.schema = dst.schema ? mergeSchema(dst.schema, src.schema, schema) : structuredClone(src.schema);
   if (src.fields) addCounts((dst.fields ??= {}), src.fields);
 }

@@ -170,6 +170,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     ctx.strokeStyle = '#2a3441';
     ctx.beginPath(); ctx.moveTo(pad, h - pad); ctx.lineTo(w - 4, h - pad); ctx.stroke();
     var pts = state.stats;
+    c.dataset.points = String(pts.length);
     if (pts.length < 1) return;
     function line(key, color) {
       var max = Math.max(1, Math.max.apply(null, pts.map(function (p) { return p[key]; })));

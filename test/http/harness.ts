@@ -6,7 +6,8 @@ import type { TcpConnectionInfo, FlowDirection } from '../../src/reassembly/conn
 import type { TransactionRecord } from '../../src/http/transaction-record.js';
 
 export type Step =
-  | { d: FlowDirection; data: string | Uint8Array; ts?: number }
+  /** `ack`: PacketContext.peerAckOffset of the chunk (offset in the other direction's stream; default -1). */
+  | { d: FlowDirection; data: string | Uint8Array; ts?: number; ack?: number }
   | { d: FlowDirection; gap: number; ts?: number }
   | { d: FlowDirection; end: true; ts?: number };
 
@@ -47,12 +48,13 @@ export function run(steps: Step[], opts: HttpOptions = {}, info: Partial<TcpConn
     completions.push(i);
   });
   const h = factory({ ...INFO, ...info });
-  const ctx = { tsSec: 0, tsNsec: 0, packetIndex: 0 };
+  const ctx = { tsSec: 0, tsNsec: 0, packetIndex: 0, peerAckOffset: -1 };
   steps.forEach((s, k) => {
     const ts = s.ts ?? 1000 + k;
     ctx.tsSec = Math.floor(ts);
     ctx.tsNsec = Math.round((ts - Math.floor(ts)) * 1e9);
     ctx.packetIndex = k + 1;
+    ctx.peerAckOffset = 'data' in s ? (s.ack ?? -1) : -1;
     if ('data' in s) {
       // hand over a copy and scribble on it afterwards: the handler must not keep views
       const b = Uint8Array.from(bytes(s.data));

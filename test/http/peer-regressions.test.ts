@@ -4,7 +4,9 @@
  * `tshark -q -z follow,tcp,raw,N` of the capture; expected values are the
  * Zeek http.log / tshark fields of that capture (quoted per test).
  */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { replayFiles } from '../../src/replay/replay.js';
 import { run } from './harness.js';
 import type { Step } from './harness.js';
 import type { TransactionRecord } from '../../src/http/transaction-record.js';
@@ -201,5 +203,30 @@ describe('CONNECT', () => {
     ]);
     expect(r.records.map((x) => [...tuple(x), x.flags])).toEqual([['CONNECT', null, 'abc:443', 200, ['connect']]]);
     expect(r.events['http.bytes_after_upgrade']).toBe(hello.length + 3);
+  });
+});
+
+describe('pairing by TCP acknowledgments', () => {
+  it('zeek/erspan: after lost server bytes, responses answer the requests the ACKs show (tshark frames; Zeek and FIFO mis-pair)', async () => {
+    const pcap = fileURLToPath(new URL('../../pcaps/peers/zeek/erspan/erspan.pcap', import.meta.url));
+    const res = await replayFiles([pcap], { workers: 0, collect: true });
+    const status = (suffix: string): [number | null, string[]] => {
+      const hits = res.transactions.filter((x) => x.uri?.startsWith(suffix));
+      expect(hits, suffix).toHaveLength(1);
+      return [hits[0]!.status, hits[0]!.flags];
+    };
+    // tcp.stream 0 (tshark, relative seq): server bytes 9856..112018 not captured; requests sent with acks
+    // 40089 (frame 165 search.css), 51157 (208 init.js), 91540 (236 fgimg), 112018 (248 mossfgimg);
+    // frame 260 'HTTP/1.1 200 OK' starts at server seq 112018: it answers mossfgimg.
+    expect(status('/_layouts/1033/styles/Themable/search.css')).toEqual([null, ['unanswered']]);
+    expect(status('/_layouts/1033/init.js')).toEqual([null, ['unanswered']]);
+    expect(status('/_layouts/images/fgimg.png')).toEqual([null, ['unanswered']]);
+    expect(status('/_layouts/images/mossfgimg.png')).toEqual([200, []]);
+    // tcp.stream 3: frame 210 (HW-8j, ack 41820) then frame 238 (bgximg, ack 51072); server bytes 41820..51072
+    // not captured; frame 244 (seq 51072, 200) answers bgximg, frame 261 (seq 53204, 200) wpmenuarrow (frame 250, ack 53204).
+    expect(status('/ScriptResource.axd?d=HW-8j')).toEqual([null, ['unanswered']]);
+    expect(status('/_layouts/images/bgximg.png')).toEqual([200, []]);
+    expect(status('/_layouts/images/wpmenuarrow.png')).toEqual([200, []]);
+    expect(res.summary.events['http.response_lost']).toBe(4);
   });
 });

@@ -35,7 +35,7 @@ function runSubscribe(args: string[]): Proc {
   const script = `import(${JSON.stringify(entry)}).then((m) => m.subscribeCommand(process.argv.slice(1))).then(
     (c) => { process.exitCode = c; },
     (e) => { process.stderr.write('apisensor: ' + e.message + '\\n'); process.exitCode = e.exitCode ?? 1; })`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   const err: string[] = [];
   let outBuf = '';
