@@ -212,7 +212,7 @@ static napi_value afp_new(napi_env env, napi_callback_info info) {
   a->group = group;
   a->snaplen = snaplen;
   a->poller.env = env;
-  snprintf(a->device, sizeof a->device, "%s", device);
+  memcpy(a->device, device, strlen(device) + 1); /* at most IF_NAMESIZE - 1 bytes, checked above */
 
   unsigned ifindex = if_nametoindex(device);
   if (ifindex == 0) {
@@ -228,7 +228,7 @@ static napi_value afp_new(napi_env env, napi_callback_info info) {
   }
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", device);
+  memcpy(ifr.ifr_name, a->device, strlen(a->device) + 1);
   if (ioctl(a->fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
     snprintf(msg, sizeof msg, "%s: interface is down", device);
     return open_fail(env, a, NULL, "ERR_CAPTURE_IFACE_DOWN", msg);

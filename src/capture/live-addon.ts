@@ -53,6 +53,56 @@ export interface PcapNativeHandle {
   close(): void;
 }
 
+/** Cumulative counters of one AF_PACKET socket (PACKET_STATISTICS accumulated by the addon; 53-bit exact). */
+export interface AfPacketNativeStats {
+  /** Packets the kernel queued for this socket after the filter, dropped ones included (tp_packets). */
+  received: number;
+  /** Packets dropped because the ring was full (tp_drops). */
+  droppedKernel: number;
+  /** Times the ring was full and froze (tp_freeze_q_cnt). */
+  freezeQueueCount: number;
+  /** Packets copied into batches since open. */
+  delivered: number;
+  /** Outgoing copies skipped on loopback (only on kernels without PACKET_FANOUT_FLAG_IGNORE_OUTGOING). */
+  skippedOutgoing: number;
+  /** Packets cut short because a batch buffer was smaller than the packet (expected 0). */
+  batchTruncated: number;
+  /** Ring blocks read and returned to the kernel. */
+  blocksRead: number;
+}
+
+/**
+ * One AF_PACKET socket (Linux) with a TPACKET_V3 ring, member of a
+ * PACKET_FANOUT_HASH group (see native-bindings/src/afpacket-binding.c).
+ * Non-blocking; usable from any thread (each worker opens its own).
+ */
+export interface AfPacketNativeHandle {
+  /** LINKTYPE of the frames: 1 (Ethernet, also loopback) or 101 (raw IP, tun devices). */
+  readonly linkType: number;
+  readonly snaplen: number;
+  /** Always true: ring timestamps are nanosecond (tp_sec / tp_nsec). */
+  readonly nanosecond: boolean;
+  readonly device: string;
+  /** Fanout group id, or -1 when the socket joined none. */
+  readonly fanoutGroup: number;
+  /** Size of the mmap'ed ring, bytes (blockBytes × blockCount). */
+  readonly ringBytes: number;
+  /**
+   * Copies packets of retired ring blocks into `buffer`, in the libpcap
+   * handle's record layout (u32 tsSec, u32 tsNsec, u32 caplen, u32 origlen,
+   * data; LE, no padding), at most `maxPackets`, as many as fit. Returns the
+   * bytes written (0 when no block is ready). Throws ERR_CAPTURE_CLOSED.
+   */
+  readBatch(buffer: Uint8Array, maxPackets: number): number;
+  /** Calls `callback(status)` whenever a block is ready (uv_poll on the socket, on the calling thread's loop). */
+  startPoll(callback: (status: number) => void): void;
+  stopPoll(): void;
+  /** Throws ERR_CAPTURE_READ when PACKET_STATISTICS fails, ERR_CAPTURE_CLOSED after close. */
+  stats(): AfPacketNativeStats;
+  /** Stops polling, unmaps the ring, closes the socket (leaving the group); idempotent. */
+  close(): void;
+}
+
 export interface PcapInterfaceInfo {
   name: string;
   description: string | null;
@@ -73,6 +123,21 @@ export interface PcapAddon {
     immediate: boolean,
     filter: string | null,
   ) => PcapNativeHandle;
+  /**
+   * Linux only (absent elsewhere). Throws coded errors: ERR_CAPTURE_NO_DEVICE,
+   * ERR_CAPTURE_IFACE_DOWN, ERR_CAPTURE_PERMISSION, ERR_CAPTURE_FILTER,
+   * ERR_CAPTURE_ACTIVATE (ring, fanout group taken, unsupported link type), ERR_CAPTURE_ARG.
+   */
+  AfPacketHandle?: new (
+    device: string,
+    snaplen: number,
+    promiscuous: boolean,
+    blockBytes: number,
+    blockCount: number,
+    blockTimeoutMs: number,
+    fanoutGroup: number,
+    filter: string | null,
+  ) => AfPacketNativeHandle;
   listInterfaces(): PcapInterfaceInfo[];
   libVersion(): string;
 }

@@ -5,37 +5,21 @@
 // written by the generation script when the tools ran, plus the server's
 // access log beside it.
 //
-// Until the lead wires the worker-side extraction, this test builds each
-// DetectionInput where the headers and body samples still exist: it wraps the
-// HTTP layer's transaction sink (workers: 0, so it runs on this thread).
+// Records arrive with their header lists and body samples (`withDetail`), and
+// each is turned into a DetectionInput in output order, as `apisensor replay
+// --findings` does.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
-import type { TransactionRecord } from '../../src/http/transaction-record.js';
 import { replayFiles } from '../../src/replay/replay.js';
 import { DataClassifier } from '../../src/inventory/data-classes.js';
-import { DetectionInputBuilder, maskUser, type DetectionInput } from '../../src/detect/detection-input.js';
+import { DetectionInputBuilder, maskUser } from '../../src/detect/detection-input.js';
 import { PrincipalResolver } from '../../src/detect/principal.js';
 import { DetectionEngine } from '../../src/detect/detection-engine.js';
 import { createDefaultDetectors } from '../../src/detect/default-detectors.js';
 import { loadRateRules } from '../../src/detect/rate-rules.js';
 import { SEVERITY_RANK, type Finding } from '../../src/findings/finding.js';
-
-const hook = vi.hoisted(() => ({ fn: null as null | ((r: TransactionRecord) => void) }));
-vi.mock('../../src/http/http-connection.js', async (importOriginal) => {
-  const mod = await importOriginal<typeof import('../../src/http/http-connection.js')>();
-  return {
-    ...mod,
-    createHttpHandlerFactory: (...args: Parameters<typeof mod.createHttpHandlerFactory>) => {
-      const [options, events, sink] = args;
-      return mod.createHttpHandlerFactory(options, events, (record, index) => {
-        hook.fn?.(record);
-        sink(record, index);
-      });
-    },
-  };
-});
 
 const dir = (p: string) => fileURLToPath(new URL(`../../pcaps/${p}`, import.meta.url));
 const SALT = 'test-salt';
@@ -50,29 +34,21 @@ interface Truth {
 
 async function detect(files: string[]): Promise<{ findings: Finding[]; emitted: Finding[]; inputs: number }> {
   const builder = new DetectionInputBuilder({ resolver, classifier: new DataClassifier({ salt: SALT }) });
-  const pending = new WeakMap<TransactionRecord, DetectionInput>();
-  hook.fn = (r) => pending.set(r, builder.build(r));
   const emitted: Finding[] = [];
   const engine = new DetectionEngine({
     detectors: createDefaultDetectors({ rateRules: loadRateRules(dir('attacks/rate-rules.yaml')) }),
     onFinding: (f) => emitted.push(f),
   });
   let inputs = 0;
-  try {
-    const res = await replayFiles(files, {
-      workers: 0,
-      onTransaction: (r) => {
-        const input = pending.get(r);
-        if (input) {
-          inputs++;
-          engine.observe(input);
-        }
-      },
-    });
-    expect(res.error).toBeUndefined();
-  } finally {
-    hook.fn = null;
-  }
+  const res = await replayFiles(files, {
+    workers: 1,
+    withDetail: true,
+    onTransaction: (r) => {
+      inputs++;
+      engine.observe(builder.build(r));
+    },
+  });
+  expect(res.error).toBeUndefined();
   return { findings: engine.finish(), emitted, inputs };
 }
 
