@@ -8,6 +8,8 @@
  *   ERR_CAPTURE_FILTER         the BPF filter does not compile                     exit 2
  *   ERR_CAPTURE_ACTIVATE       libpcap could not open the interface otherwise      exit 1
  *   ERR_CAPTURE_READ           reading failed mid-capture (interface removed...)   exit 1
+ *   ERR_CAPTURE_AFPACKET_UNSUPPORTED  --capture-mode afpacket off Linux, or on 'any'   exit 2
+ *   ERR_CAPTURE_WORKER         an afpacket capture worker failed                    exit 1
  */
 import { ApisensorError } from '../errors.js';
 

@@ -7,6 +7,9 @@
  *        └─ whole batch ─► LivePcapWriter (--write)
  *   wall-clock tick (flushIntervalMs): seal the partial round, sample capture health
  *
+ * `captureMode: 'afpacket'` hands the run to runAfPacketCapture (one fanout
+ * socket per worker; see afpacket-capture.ts).
+ *
  * On stop: polling stops, what is already in the ring is read (bounded by
  * `stopDrainMs`), the handle is closed (final kernel counters), then the
  * pipeline finishes: every open flow is flushed and its transactions emitted.
@@ -21,6 +24,17 @@ import { buildSummary } from '../replay/summary.js';
 import type { ReplayOptions, ReplaySummary } from '../replay/replay-types.js';
 import type { TransactionRecord } from '../http/transaction-record.js';
 import type { RawFrame } from './raw-frame.js';
+import { runAfPacketCapture, type AfPacketCaptureInfo } from './afpacket-capture.js';
+
+/** What onStart learns of the opened capture (a LiveSource, or the first AF_PACKET socket). */
+export interface CaptureStartInfo {
+  interfaceName: string;
+  linkType: number;
+  snaplen: number;
+}
+
+/** `pcap`: one libpcap handle read on the main thread (default). `afpacket`: a fanout socket per worker (Linux). */
+export type CaptureMode = 'pcap' | 'afpacket';
 
 export interface LiveCaptureOptions extends LiveSourceOptions, Omit<ReplayOptions, 'workers'>, CaptureHealthOptions {
   /** Worker threads; 0 = inline. Required (the CLI defaults it to cores − 1). */
@@ -40,10 +54,21 @@ export interface LiveCaptureOptions extends LiveSourceOptions, Omit<ReplayOption
   /** At stop, keep reading what the ring holds for at most this long, ms. Default 2000. */
   stopDrainMs?: number;
   /** Called once the interface is open and the workers are ready (packets flow from here on). */
-  onStart?: (source: LiveSource) => void;
+  onStart?: (source: CaptureStartInfo) => void;
+  /** Default 'pcap'. */
+  captureMode?: CaptureMode;
+  /** afpacket mode: PACKET_FANOUT group id (0..65535). Default: process id & 0xffff. */
+  fanoutGroup?: number;
 }
 
-export type LiveCaptureSummary = ReplaySummary & { capture: CaptureHealth };
+export type LiveCaptureSummary = ReplaySummary & {
+  capture: CaptureHealth & {
+    /** Present in afpacket mode ('afpacket'); absent in pcap mode. */
+    mode?: CaptureMode;
+    /** afpacket mode: the fanout group and per-socket figures. */
+    afpacket?: AfPacketCaptureInfo;
+  };
+};
 
 export interface LiveCaptureResult {
   summary: LiveCaptureSummary;
@@ -62,6 +87,7 @@ export interface LiveCaptureResult {
  * returned in `result.error`.
  */
 export async function runLiveCapture(options: LiveCaptureOptions): Promise<LiveCaptureResult> {
+  if (options.captureMode === 'afpacket') return runAfPacketCapture(options);
   const started = performance.now();
   const source = LiveSource.open(options);
   let writer: LivePcapWriter | null = null;

@@ -49,3 +49,17 @@ export function checkCaptureInterface(name: string): void {
     throw new LiveCaptureError('ERR_CAPTURE_IFACE_DOWN', `interface '${name}' is down (bring it up: ip link set ${name} up)`, 2, name);
   }
 }
+
+/**
+ * rx_dropped of a Linux interface (/sys/class/net/<name>/statistics/rx_dropped:
+ * packets the driver or stack dropped on receive, every packet, filtered or
+ * not), or 0 when unavailable. Callers subtract a start value.
+ */
+export function interfaceRxDropped(name: string): number {
+  try {
+    const v = Number(readFileSync(`${SYS_NET}/${name}/statistics/rx_dropped`, 'utf8').trim());
+    return Number.isFinite(v) ? v : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -193,7 +193,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 /** Turns the addon's coded errors into one-line LiveCaptureErrors. */
-function translateOpenError(err: unknown, device: string, filter: string | null): LiveCaptureError {
+export function translateOpenError(err: unknown, device: string, filter: string | null): LiveCaptureError {
   const code = (err as { code?: string }).code ?? 'ERR_CAPTURE_ACTIVATE';
   const detail = (err as Error).message ?? String(err);
   switch (code) {

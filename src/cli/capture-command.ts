@@ -27,12 +27,17 @@ options:
   -i, --interface IFACE     interface to capture on ('any' for all)
   -f, --filter BPF          capture filter (pcap-filter syntax), e.g. 'tcp port 80'
   --snaplen N               bytes kept per packet (default ${LIVE_DEFAULTS.snaplen})
-  --buffer-mb N             kernel capture buffer, MiB (default ${LIVE_DEFAULTS.bufferBytes >> 20})
+  --buffer-mb N             kernel capture buffer, MiB (default ${LIVE_DEFAULTS.bufferBytes >> 20}; afpacket: per worker socket)
+  --capture-mode MODE       pcap (default): libpcap, packets read on the main thread and sharded
+                            afpacket (Linux): one AF_PACKET socket per worker in a PACKET_FANOUT
+                            group (symmetric flow hash); each worker reads and analyses its share
+  --fanout-group N          afpacket: fanout group id 0-65535 (default: process id & 0xffff)
   --no-promisc              do not put the interface in promiscuous mode
   --immediate               deliver packets as they arrive (lower latency, more CPU)
   --workers N               worker threads (default: cores - 1, at least 1; 0 = single thread)
   --transactions FILE       write one JSON object per HTTP transaction (JSONL; '-' for stdout)
-  --write FILE.pcap         keep a rolling copy of the captured packets (nanosecond pcap)
+  --write FILE.pcap         keep a rolling copy of the captured packets (nanosecond pcap;
+                            afpacket with N > 1 workers: one file per worker, FILE.w<N>.pcap)
   --write-max-mb N          rotate the --write file to FILE.pcap.1 at this size (default 1024)
   --duration SECONDS        stop after this many seconds
   -c, --count N             stop after N packets
@@ -52,6 +57,8 @@ function parse(args: string[]) {
         filter: { type: 'string', short: 'f' },
         snaplen: { type: 'string' },
         'buffer-mb': { type: 'string' },
+        'capture-mode': { type: 'string' },
+        'fanout-group': { type: 'string' },
         'no-promisc': { type: 'boolean' },
         immediate: { type: 'boolean' },
         workers: { type: 'string' },
@@ -107,6 +114,10 @@ export async function captureCommand(args: string[]): Promise<number> {
   const writeMaxMb = wholeNumber('write-max-mb', values['write-max-mb'], 1, 1 << 20) ?? 1024;
   const maxPackets = wholeNumber('count', values.count, 1, Number.MAX_SAFE_INTEGER);
   const duration = positiveSeconds('duration', values.duration);
+  const mode = values['capture-mode'] ?? 'pcap';
+  if (mode !== 'pcap' && mode !== 'afpacket') throw new UsageError(`--capture-mode takes pcap or afpacket, got '${mode}'`);
+  const fanoutGroup = wholeNumber('fanout-group', values['fanout-group'], 0, 0xffff);
+  if (fanoutGroup !== undefined && mode !== 'afpacket') throw new UsageError('--fanout-group needs --capture-mode afpacket');
 
   const writer = values.transactions ? openWriter(values.transactions) : null;
   const controller = new AbortController();
@@ -138,12 +149,15 @@ export async function captureCommand(args: string[]): Promise<number> {
       maxPackets,
       durationMs: duration === undefined ? undefined : duration * 1000,
       signal: controller.signal,
+      captureMode: mode,
+      fanoutGroup,
       onTransaction: writer ? (record) => writer.write(transactionToJson(record)) : undefined,
       onStart: (source) => {
         if (writer) tick = setInterval(() => writer.flush(), 1000);
         if (!values.quiet) {
           const filter = values.filter ? `, filter '${values.filter}'` : '';
-          process.stderr.write(`apisensor: capturing on ${source.interfaceName} (link type ${source.linkType}, snaplen ${source.snaplen}${filter}); Ctrl-C to stop\n`);
+          const how = mode === 'afpacket' ? `, AF_PACKET fanout across ${Math.max(1, workers)} worker socket(s)` : '';
+          process.stderr.write(`apisensor: capturing on ${source.interfaceName} (link type ${source.linkType}, snaplen ${source.snaplen}${filter}${how}); Ctrl-C to stop\n`);
         }
       },
     });
@@ -184,7 +198,19 @@ const pct = (r: number): string => `${(r * 100).toFixed(r > 0 && r < 0.001 ? 4 :
 /** Terminal summary: capture health, then the replay summary's body. */
 export function formatLiveSummary(s: LiveCaptureSummary): string {
   const body = formatSummary(s).split('\n').slice(1);
-  return [...formatCaptureHealth(s.capture), ...body].join('\n');
+  const lines = formatCaptureHealth(s.capture);
+  const af = s.capture.afpacket;
+  if (af) {
+    lines.push(`  afpacket       fanout group ${af.fanoutGroup} (${af.fanoutMode}), ring ${fmt(af.ringBytesPerWorker >> 20)} MiB per socket`);
+    for (const w of af.workers) {
+      lines.push(`    worker ${w.shard}       ${fmt(w.received)} received, ${fmt(w.delivered)} read, ${fmt(w.droppedKernel)} dropped, ${fmt(w.transactions)} transactions`);
+    }
+    const tunneled = af.workers.reduce((n, w) => n + w.tunneledPackets, 0);
+    if (tunneled > 0) {
+      lines.push(`  warning        ${fmt(tunneled)} tunnelled packets: the kernel hashes outer headers, so a flow's two directions may reach different workers; use --capture-mode pcap for tunnel underlays`);
+    }
+  }
+  return [...lines, ...body].join('\n');
 }
 
 export function formatCaptureHealth(h: CaptureHealth): string[] {

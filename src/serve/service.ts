@@ -203,14 +203,21 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     else socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(new ApisensorError('ERR_LISTEN', `cannot listen on ${host}:${port}: ${err.message}`, 2, { cause: err }));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new ApisensorError('ERR_LISTEN', `cannot listen on ${host}:${port}: ${err.message}`, 2, { cause: err }));
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await stream.close();
+    for (const d of detach) d();
+    for (const s of sinks) await s.close();
+    throw err;
+  }
   const addr = server.address();
   const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;

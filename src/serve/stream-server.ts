@@ -104,7 +104,7 @@ export class StreamServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (this.#closing) {
-      this.#refuse(socket, 'ERR_TOO_MANY_CLIENTS', 'shutting_down', 'server shutting down');
+      this.#refuse(socket, 'ERR_SHUTTING_DOWN', 'shutting_down', 'server shutting down');
       return;
     }
     const auth = this.#guard.authenticate(req);

@@ -45,6 +45,12 @@ describe('stream lifecycle', () => {
     expect(s.events.get('stream.token_expired')).toBe(1);
   });
 
+  it('fails to start with ERR_LISTEN when the port is taken', async () => {
+    const a = await start({ listen: '127.0.0.1:0', tokens: new TokenStore([{ token: TOKEN }]) });
+    await expect(startService({ listen: `127.0.0.1:${a.port}`, tokens: new TokenStore([{ token: TOKEN }]) }))
+      .rejects.toMatchObject({ code: 'ERR_LISTEN', exitCode: 2 });
+  });
+
   it('refuses clients beyond maxClients with 503 ERR_TOO_MANY_CLIENTS', async () => {
     const s = await start({ listen: '127.0.0.1:0', tokens: new TokenStore([{ token: TOKEN }]), stream: { maxClients: 2 } });
     const url = `${s.url.replace('http', 'ws')}/v1/stream`;

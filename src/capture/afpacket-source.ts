@@ -1,0 +1,186 @@
+/**
+ * AfPacketSource: one AF_PACKET fanout socket's packets as RawFrames, in
+ * batches (Linux, `--capture-mode afpacket`). Each capture worker owns one.
+ *
+ *   kernel: PACKET_FANOUT_HASH group ──► this socket's TPACKET_V3 ring (blocks)
+ *     ──readBatch──► batch buffer (pcap record layout, one copy per packet)
+ *     ──walk──► RawFrame (reused object, `data` a view) ──► onFrame
+ *
+ * Same driving as LiveSource: `poll(cb)` wakes the owning thread when a ring
+ * block is ready; `readBatch` never waits. Buffer lifetime: the batch buffer is
+ * reused by the next `readBatch`; frame views and `onBatch` bytes are valid
+ * only until then.
+ */
+import { createRawFrame, type RawFrame } from './raw-frame.js';
+import { loadPcapAddon, type AfPacketNativeHandle, type AfPacketNativeStats } from './live-addon.js';
+import { LiveCaptureError } from './live-capture-error.js';
+import { LIVE_DEFAULTS, LIVE_RECORD_HEADER_BYTES, translateOpenError } from './live-source.js';
+
+export interface AfPacketSourceOptions {
+  interface: string;
+  /** BPF filter (pcap-filter(7)), compiled by libpcap for the interface's link type; none by default. */
+  filter?: string | null;
+  /** Bytes kept per packet. Default 262144. */
+  snaplen?: number;
+  /** Promiscuous mode (PACKET_MR_PROMISC). Default true. */
+  promiscuous?: boolean;
+  /** Ring size of THIS socket, bytes (each worker has its own ring). Default 32 MiB. */
+  bufferBytes?: number;
+  /** Block retire timeout, ms: a partly filled block is handed over after this long. Default 100. */
+  timeoutMs?: number;
+  /** PACKET_FANOUT group id (0..65535), shared by every socket of the run. */
+  fanoutGroup: number;
+  /** Batch buffer size, bytes. Default 4 MiB. */
+  batchBytes?: number;
+  /** Packets per batch, at most. Default 8192. */
+  batchPackets?: number;
+}
+
+/** Ring geometry derived from a byte budget: TPACKET_V3 blocks must be a power of two ≥ page size. */
+export interface RingGeometry {
+  blockBytes: number;
+  blockCount: number;
+}
+
+/** Largest block: 1 MiB (one order-8 allocation; 4 blocks per 4 MiB keeps retire latency low). */
+export const AFPACKET_MAX_BLOCK_BYTES = 1 << 20;
+/** Smallest block: 64 KiB (holds a 64 KiB GSO/defragmented packet whole with snaplen ≤ 64 KiB). */
+export const AFPACKET_MIN_BLOCK_BYTES = 1 << 16;
+
+/**
+ * Splits `bufferBytes` into at least 4 blocks of a power-of-two size between
+ * 64 KiB and 1 MiB: 32 MiB → 32 × 1 MiB, 1 MiB → 4 × 256 KiB. The ring is
+ * blockBytes × blockCount ≤ bufferBytes (≥ 4 × 64 KiB).
+ */
+export function ringGeometry(bufferBytes: number): RingGeometry {
+  let block = AFPACKET_MAX_BLOCK_BYTES;
+  while (block > AFPACKET_MIN_BLOCK_BYTES && block * 4 > bufferBytes) block >>= 1;
+  return { blockBytes: block, blockCount: Math.max(4, Math.floor(bufferBytes / block)) };
+}
+
+/** Cumulative counters of one socket, in LiveCaptureStats terms plus the ring's own. */
+export interface AfPacketSourceStats extends AfPacketNativeStats {
+  /** Bytes (captured) handed to onFrame. */
+  deliveredBytes: number;
+}
+
+export class AfPacketSource {
+  readonly linkType: number;
+  readonly snaplen: number;
+  readonly nanosecond = true;
+  readonly interfaceName: string;
+  readonly fanoutGroup: number;
+  readonly ringBytes: number;
+  #handle: AfPacketNativeHandle;
+  #batch: Uint8Array;
+  #view: DataView;
+  #batchPackets: number;
+  #frame: RawFrame = createRawFrame();
+  #deliveredBytes = 0;
+  #final: AfPacketSourceStats | null = null;
+
+  private constructor(handle: AfPacketNativeHandle, batchBytes: number, batchPackets: number) {
+    this.#handle = handle;
+    this.linkType = handle.linkType;
+    this.snaplen = handle.snaplen;
+    this.interfaceName = handle.device;
+    this.fanoutGroup = handle.fanoutGroup;
+    this.ringBytes = handle.ringBytes;
+    this.#batch = new Uint8Array(Math.max(batchBytes, LIVE_RECORD_HEADER_BYTES + handle.snaplen));
+    this.#view = new DataView(this.#batch.buffer, this.#batch.byteOffset, this.#batch.byteLength);
+    this.#batchPackets = batchPackets;
+    this.#frame.linkType = handle.linkType;
+  }
+
+  /**
+   * Opens the socket and joins the fanout group. Throws LiveCaptureError:
+   * ERR_CAPTURE_ADDON_MISSING, ERR_CAPTURE_AFPACKET_UNSUPPORTED (not Linux),
+   * ERR_CAPTURE_NO_DEVICE, ERR_CAPTURE_IFACE_DOWN, ERR_CAPTURE_PERMISSION,
+   * ERR_CAPTURE_FILTER, ERR_CAPTURE_ACTIVATE.
+   */
+  static open(options: AfPacketSourceOptions): AfPacketSource {
+    const addon = loadPcapAddon();
+    if (!addon.AfPacketHandle) {
+      throw new LiveCaptureError('ERR_CAPTURE_AFPACKET_UNSUPPORTED', '--capture-mode afpacket needs Linux (AF_PACKET); use --capture-mode pcap', 2, options.interface);
+    }
+    const snaplen = options.snaplen ?? LIVE_DEFAULTS.snaplen;
+    const ring = ringGeometry(options.bufferBytes ?? LIVE_DEFAULTS.bufferBytes);
+    let handle: AfPacketNativeHandle;
+    try {
+      handle = new addon.AfPacketHandle(
+        options.interface,
+        snaplen,
+        options.promiscuous ?? LIVE_DEFAULTS.promiscuous,
+        ring.blockBytes,
+        ring.blockCount,
+        Math.max(1, options.timeoutMs ?? LIVE_DEFAULTS.timeoutMs),
+        options.fanoutGroup,
+        options.filter ?? null,
+      );
+    } catch (err) {
+      throw translateOpenError(err, options.interface, options.filter ?? null);
+    }
+    return new AfPacketSource(handle, options.batchBytes ?? LIVE_DEFAULTS.batchBytes, options.batchPackets ?? LIVE_DEFAULTS.batchPackets);
+  }
+
+  /**
+   * Reads what is ready (never waits): one batch, each packet passed to
+   * `onFrame` (the reused frame; views valid until the next readBatch), then
+   * the whole batch as pcap records to `onBatch` (for `--write`). Returns the
+   * number of packets.
+   */
+  readBatch(onFrame: (frame: RawFrame) => void, onBatch?: (records: Uint8Array) => void, maxPackets = Infinity): number {
+    let used: number;
+    try {
+      used = this.#handle.readBatch(this.#batch, Math.min(this.#batchPackets, maxPackets));
+    } catch (err) {
+      throw new LiveCaptureError('ERR_CAPTURE_READ', (err as Error).message, 1, this.interfaceName);
+    }
+    if (used === 0) return 0;
+    const view = this.#view;
+    const frame = this.#frame;
+    let offset = 0;
+    let packets = 0;
+    while (offset + LIVE_RECORD_HEADER_BYTES <= used) {
+      frame.tsSec = view.getUint32(offset, true);
+      frame.tsNsec = view.getUint32(offset + 4, true);
+      const caplen = view.getUint32(offset + 8, true);
+      frame.capturedLength = caplen;
+      frame.originalLength = view.getUint32(offset + 12, true);
+      const start = offset + LIVE_RECORD_HEADER_BYTES;
+      frame.data = this.#batch.subarray(start, start + caplen);
+      offset = start + caplen;
+      packets++;
+      this.#deliveredBytes += caplen;
+      onFrame(frame);
+    }
+    onBatch?.(this.#batch.subarray(0, used));
+    return packets;
+  }
+
+  /** Calls `onReadable` on the owning thread whenever a ring block is ready. */
+  poll(onReadable: () => void): void {
+    this.#handle.startPoll(() => onReadable());
+  }
+
+  stopPoll(): void {
+    this.#handle.stopPoll();
+  }
+
+  /** Cumulative counters; after close, those at close. */
+  stats(): AfPacketSourceStats {
+    if (this.#final) return { ...this.#final };
+    return { ...this.#handle.stats(), deliveredBytes: this.#deliveredBytes };
+  }
+
+  /** Takes final statistics and closes the socket (leaving the fanout group); idempotent. */
+  close(): void {
+    if (this.#final) return;
+    try {
+      this.#final = this.stats();
+    } catch {
+      this.#final = { received: 0, droppedKernel: 0, freezeQueueCount: 0, delivered: 0, skippedOutgoing: 0, batchTruncated: 0, blocksRead: 0, deliveredBytes: this.#deliveredBytes };
+    }
+    this.#handle.close();
+  }
+}
