@@ -39,6 +39,11 @@
  * between join and the second filter are discarded by the first; they are
  * start-up traffic, and they are not counted anywhere.
  *
+ * Timestamps: tp_sec / tp_nsec of the ring: skb->tstamp when the stack set
+ * one, else the time tpacket_rcv copied the packet (CLOCK_REALTIME). Two
+ * sockets receiving the same packet (e.g. a libpcap capture beside this one)
+ * can therefore stamp it a few microseconds apart; measured on veth.
+ *
  * Statistics: PACKET_STATISTICS (struct tpacket_stats_v3) resets on every
  * read, so the handle accumulates: received = tp_packets (the kernel adds the
  * drops in), droppedKernel = tp_drops (ring full), freezeQueueCount =

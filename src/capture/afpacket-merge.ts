@@ -9,8 +9,9 @@
  * fanout group gives every socket its own ring, so there is no single packet
  * sequence across flows — only each flow's own, which lives in one socket
  * (symmetric kernel hash), so per flow the order is the same as in pcap mode.
- * Kernel timestamps are taken once per packet (skb), so a packet's time is
- * the same whichever socket receives it.
+ * Every socket stamps packets from the same clock (CLOCK_REALTIME at receipt),
+ * so completion times of different workers are comparable; packets a few
+ * microseconds apart on different sockets may merge in either order.
  */
 import type { TimedTransaction } from './afpacket-messages.js';
 

@@ -10,12 +10,18 @@
 import { ApisensorError, UsageError } from '../errors.js';
 import { replayCommand } from './replay-command.js';
 import { captureCommand } from './capture-command.js';
+import { inventoryCommand } from './inventory-command.js';
+import { serveCommand } from './serve-command.js';
+import { subscribeCommand } from './subscribe-command.js';
 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   replay: { run: replayCommand, summary: 'replay pcap / pcapng (.gz) files and report HTTP transactions' },
   capture: { run: captureCommand, summary: 'capture HTTP traffic live from a network interface (libpcap)' },
+  inventory: { run: inventoryCommand, summary: 'list / show / openapi / diff the stored API inventory' },
+  serve: { run: serveCommand, summary: 'serve findings (WebSocket stream), the HTTP API, metrics and the dashboard' },
+  subscribe: { run: subscribeCommand, summary: 'print findings from a running sensor as JSONL, resuming after reconnects' },
 };
 
 function usage(): string {

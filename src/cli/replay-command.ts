@@ -10,6 +10,10 @@ import { replayFiles, defaultWorkerCount } from '../replay/replay.js';
 import { formatSummary } from '../replay/summary.js';
 import { JsonlWriter, transactionToJson } from '../replay/transaction-jsonl.js';
 import type { TransactionRecord } from '../http/transaction-record.js';
+import { DEFAULT_DB_FILE } from '../inventory/inventory-session.js';
+import { AnalysisSession } from '../replay/analysis-session.js';
+import { SERVE_ARG_OPTIONS, serviceOptionsFromArgs } from './serve-command.js';
+import { analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, formatAnalysis, waitForSignal } from './analysis-args.js';
 
 export const REPLAY_USAGE = `usage: apisensor replay FILE... [options]
 
@@ -21,6 +25,7 @@ options:
   --workers N               worker threads (default: cores - 1, at least 1; 0 = single thread)
   --list N                  print the first N transactions as a table (default 20; 0 with --json)
   --quiet                   print nothing but errors
+${ANALYSIS_USAGE}
   -h, --help                this help`;
 
 function parse(args: string[]) {
@@ -36,6 +41,8 @@ function parse(args: string[]) {
         list: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        ...ANALYSIS_ARG_OPTIONS,
+        ...SERVE_ARG_OPTIONS,
       },
     });
   } catch (err) {
@@ -73,33 +80,57 @@ export async function replayCommand(args: string[]): Promise<number> {
   const workers = nonNegativeInt('workers', values.workers, defaultWorkerCount());
   const listLimit = nonNegativeInt('list', values.list, values.json || values.quiet ? 0 : 20);
 
-  const writer = values.transactions ? openWriter(values.transactions) : null;
-  const listed: TransactionRecord[] = [];
-  const onTransaction = (record: TransactionRecord): void => {
-    writer?.write(transactionToJson(record));
-    if (listed.length < listLimit) listed.push(record);
-  };
-
-  let result;
+  const analysis = await AnalysisSession.open(
+    analysisOptionsFromArgs(values, DEFAULT_DB_FILE, values.serve ? serviceOptionsFromArgs(values) : null),
+  );
   try {
-    result = await replayFiles(positionals, { workers, onTransaction });
-  } finally {
-    writer?.close();
-  }
+    const writer = values.transactions ? openWriter(values.transactions) : null;
+    const listed: TransactionRecord[] = [];
+    const onTransaction = (record: TransactionRecord): void => {
+      writer?.write(transactionToJson(record));
+      if (listed.length < listLimit) listed.push(record);
+      analysis.record(record);
+    };
 
-  if (!values.quiet) {
-    if (values.json) {
-      process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
-    } else {
-      if (listed.length > 0) process.stdout.write(formatTransactionTable(listed, result.summary.transactions) + '\n\n');
-      process.stdout.write(formatSummary(result.summary) + '\n');
+    let result;
+    try {
+      result = await replayFiles(positionals, { workers, onTransaction, withDetail: analysis.needsDetail });
+    } finally {
+      writer?.close();
     }
+    const analyzed = analysis.finish();
+
+    if (!values.quiet) {
+      if (values.json) {
+        process.stdout.write(JSON.stringify({ ...result.summary, analysis: jsonAnalysis(analyzed) }, null, 2) + '\n');
+      } else {
+        if (listed.length > 0) process.stdout.write(formatTransactionTable(listed, result.summary.transactions) + '\n\n');
+        const text = formatAnalysis(analyzed);
+        if (text) process.stdout.write(text + '\n\n');
+        process.stdout.write(formatSummary(result.summary) + '\n');
+      }
+    }
+    if (analysis.service) {
+      process.stderr.write(`apisensor: replay done; serving findings on ${analysis.service.url} until Ctrl-C\n`);
+      await waitForSignal();
+    }
+    if (result.error) {
+      process.stderr.write(`apisensor: ${result.error.message}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await analysis.close();
   }
-  if (result.error) {
-    process.stderr.write(`apisensor: ${result.error.message}\n`);
-    return 1;
-  }
-  return 0;
+}
+
+/** The analysis part of the `--json` summary: counts, not the findings themselves (see --findings). */
+function jsonAnalysis(a: ReturnType<AnalysisSession['finish']>) {
+  return {
+    inventory: a.inventory,
+    findings: a.findings && { episodes: a.findings.episodes, emitted: a.findings.emitted, bySeverity: a.findings.bySeverity, byType: a.findings.byType },
+    events: a.events,
+  };
 }
 
 function openWriter(file: string): JsonlWriter {

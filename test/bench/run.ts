@@ -5,8 +5,9 @@
  *   ensureBenchCapture ──► bench-data/synthetic-api-v<N>-s<seed>-<MB>mb.pcap (cached, ≥ 500 MB)
  *          │
  *          ├─ read once (warm the page cache; every tool then reads from memory)
- *          ├─ apisensor: node dist/src/cli/main.js replay FILE --json        (default workers)
- *          ├─ apisensor: … --workers 1,  … --workers 2
+ *          ├─ apisensor: node dist/src/cli/main.js replay FILE --json --no-inventory --no-detect   (default workers)
+ *          ├─ apisensor: … --workers 1,  … --workers 2   (replay alone: the issue-2 figure)
+ *          ├─ apisensor: replay FILE --json --db :memory:  (with inventory and detection, the default analysis)
  *          ├─ tshark -r FILE -o tcp.desegment_tcp_streams:TRUE -Y http.request
  *          │         -T fields -e http.request.method -e http.request.uri    (stdout counted, then dropped)
  *          ├─ tcpdump -r FILE -w /dev/null
@@ -160,9 +161,10 @@ async function main(): Promise<number> {
 
   const rows: RunRow[] = [];
   const apisensorRuns: { name: string; args: string[] }[] = [
-    { name: 'apisensor (default workers)', args: [] },
-    { name: 'apisensor --workers 1', args: ['--workers', '1'] },
-    { name: 'apisensor --workers 2', args: ['--workers', '2'] },
+    { name: 'apisensor (default workers)', args: ['--no-inventory', '--no-detect'] },
+    { name: 'apisensor --workers 1', args: ['--workers', '1', '--no-inventory', '--no-detect'] },
+    { name: 'apisensor --workers 2', args: ['--workers', '2', '--no-inventory', '--no-detect'] },
+    { name: 'apisensor + inventory + detection', args: ['--db', ':memory:'] },
   ];
   let apisensorFailed = false;
   for (const run of apisensorRuns) {
@@ -187,9 +189,9 @@ async function main(): Promise<number> {
   for (const t of table) console.log(line(t));
 
   const base = rows[0]!;
-  const tsharkRow = rows[3]!;
-  const tcpdumpRow = rows[4]!;
-  const ratios = rows.slice(0, 3).map((r) => ({
+  const tsharkRow = rows[apisensorRuns.length]!;
+  const tcpdumpRow = rows[apisensorRuns.length + 1]!;
+  const ratios = rows.slice(0, apisensorRuns.length).map((r) => ({
     name: r.name,
     vsTshark: tsharkRow.wallMs / r.wallMs,
     vsTcpdump: tcpdumpRow.wallMs / r.wallMs,

@@ -9,12 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, copyFileSync, statSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const CLI = 'dist/src/cli/main.js';
-const CAPTURE = 'pcaps/own/api-keepalive.pcap';
+const CLI = path.resolve('dist/src/cli/main.js');
+const CAPTURE = path.resolve('pcaps/own/api-keepalive.pcap');
+const ATTACK = path.resolve('pcaps/attacks/idwalk-bola.pcap');
 let dir = '';
 
+/** Runs the CLI in a scratch directory, so the default ./apisensor.db lands there. */
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -91,7 +93,7 @@ describe('apisensor replay (command line)', () => {
     const text = readFileSync(a, 'utf8');
     expect(readFileSync(b, 'utf8')).toBe(text);
     const lines = text.trim().split('\n').map((l) => JSON.parse(l));
-    const expected = readFileSync('pcaps/own/api-keepalive.expected.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const expected = readFileSync(path.resolve('pcaps/own/api-keepalive.expected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(expected.length);
     expect(Object.keys(lines[0])).toEqual([
       'uid', 'transDepth', 'clientIp', 'clientPort', 'serverIp', 'serverPort', 'vlan', 'tunnel',
@@ -110,5 +112,43 @@ describe('apisensor replay (command line)', () => {
     for (const key of ['packets', 'bytes', 'flows', 'transactions', 'events', 'gaps', 'gapBytes', 'flowsEvicted', 'caps']) {
       expect(json).toHaveProperty(key);
     }
+  });
+
+  it('learns the inventory into ./apisensor.db by default and adds to it on the next replay', () => {
+    const sub = mkdtempSync(path.join(dir, 'inv-'));
+    const inCwd = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: sub });
+    expect(inCwd('replay', CAPTURE, '--quiet').status).toBe(0);
+    const first = JSON.parse(inCwd('inventory', 'list', '--json').stdout);
+    expect(inCwd('replay', CAPTURE, '--quiet').status).toBe(0);
+    const second = JSON.parse(inCwd('inventory', 'list', '--json').stdout);
+    const calls = (list: { endpoints: { calls: number }[] }) => list.endpoints.reduce((n, e) => n + e.calls, 0);
+    const expected = readFileSync(path.resolve('pcaps/own/api-keepalive.expected.jsonl'), 'utf8').trim().split('\n').length;
+    expect(calls(first)).toBe(expected);
+    expect(calls(second)).toBe(2 * expected);
+  });
+
+  it('writes findings as JSONL, identical across runs, and lists them in the summary', () => {
+    const a = path.join(dir, 'f1.jsonl');
+    const b = path.join(dir, 'f2.jsonl');
+    const human = run('replay', ATTACK, '--db', ':memory:', '--findings', a, '--workers', '0');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/findings: \d+ episodes?/);
+    expect(human.stdout).toContain('bola_enumeration');
+    expect(run('replay', ATTACK, '--db', ':memory:', '--findings', b, '--workers', '2', '--quiet').code).toBe(0);
+    const text = readFileSync(a, 'utf8');
+    expect(readFileSync(b, 'utf8')).toBe(text);
+    const findings = text.trim().split('\n').map((l) => JSON.parse(l));
+    const truth = JSON.parse(readFileSync(path.resolve('pcaps/attacks/idwalk-bola.truth.json'), 'utf8'));
+    const bola = findings.filter((f) => f.type === 'bola_enumeration');
+    expect(bola.length).toBeGreaterThan(0);
+    expect(bola.every((f) => truth.attackerIps.includes(f.principal.clientIp))).toBe(true);
+    const seqs = findings.map((f) => f.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+  });
+
+  it('rejects contradictory analysis flags with exit code 2', () => {
+    const r = run('replay', CAPTURE, '--no-inventory', '--db', 'x.db');
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr);
   });
 });

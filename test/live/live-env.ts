@@ -63,8 +63,12 @@ export interface NetnsPair {
   b1: string;
 }
 
-/** Creates the namespaces `<prefix>-a` / `<prefix>-b` (deleting leftovers first). */
-export function createNetnsPair(prefix: string, short: string): NetnsPair {
+/**
+ * Creates the namespaces `<prefix>-a` / `<prefix>-b` (deleting leftovers
+ * first), addressed in `<subnet>.0/24` (default 10.79.0): .1/.2 on the direct
+ * pair, .129/.130 on the underlay.
+ */
+export function createNetnsPair(prefix: string, short: string, subnet = '10.79.0'): NetnsPair {
   const n: NetnsPair = {
     a: `${prefix}-a`,
     b: `${prefix}-b`,
@@ -82,10 +86,10 @@ export function createNetnsPair(prefix: string, short: string): NetnsPair {
     nsExec(ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   }
-  sh('ip', ['-n', n.a, 'addr', 'add', '10.79.0.1/25', 'dev', n.a0]);
-  sh('ip', ['-n', n.b, 'addr', 'add', '10.79.0.2/25', 'dev', n.b0]);
-  sh('ip', ['-n', n.a, 'addr', 'add', '10.79.0.129/25', 'dev', n.a1]);
-  sh('ip', ['-n', n.b, 'addr', 'add', '10.79.0.130/25', 'dev', n.b1]);
+  sh('ip', ['-n', n.a, 'addr', 'add', `${subnet}.1/25`, 'dev', n.a0]);
+  sh('ip', ['-n', n.b, 'addr', 'add', `${subnet}.2/25`, 'dev', n.b0]);
+  sh('ip', ['-n', n.a, 'addr', 'add', `${subnet}.129/25`, 'dev', n.a1]);
+  sh('ip', ['-n', n.b, 'addr', 'add', `${subnet}.130/25`, 'dev', n.b1]);
   sh('ip', ['-n', n.a, 'link', 'set', n.a1, 'mtu', '9000']);
   sh('ip', ['-n', n.b, 'link', 'set', n.b1, 'mtu', '9000']);
   sh('ip', ['-n', n.a, 'link', 'set', n.a0, 'gso_max_segs', '1', 'gso_max_size', '1500'], { allowFail: true });
