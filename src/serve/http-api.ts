@@ -23,11 +23,13 @@
  * inventory is attached.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FindingBus } from '../findings/finding-bus.js';
+import type { BusMessage, FindingBus } from '../findings/finding-bus.js';
+import type { Finding } from '../findings/finding.js';
+import type { FindingsStore } from '../findings/findings-store.js';
 import type { EndpointStats } from '../inventory/endpoint-stats.js';
 import { toOpenApi, toOpenApiYaml } from '../inventory/openapi-export.js';
 import { diffAgainstSpec, type LoadedSpec } from '../inventory/spec-diff.js';
+import type { ApiRequest, ApiResponse } from './buffered-response.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { HttpError, sendError } from './http-errors.js';
 import type { MetricsRegistry } from './metrics-registry.js';
@@ -67,6 +69,8 @@ export interface HttpApiOptions {
   metricsAuth: boolean;
   healthAuth: boolean;
   ready: () => boolean;
+  /** Findings older than the bus ring (null: beyond the ring is a gap). */
+  store?: FindingsStore | null;
   /** Extra values for `/v1/stats` (e.g. stream clients). */
   stats: () => Record<string, number>;
 }
@@ -77,13 +81,13 @@ export function endpointId(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 16);
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+function sendJson(res: ApiResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
   res.end(text);
 }
 
-function sendText(res: ServerResponse, contentType: string, text: string): void {
+function sendText(res: ApiResponse, contentType: string, text: string): void {
   res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
   res.end(text);
 }
@@ -103,7 +107,7 @@ export class HttpApi {
   }
 
   /** Route one request (never throws; errors become JSON responses). */
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(req: ApiRequest, res: ApiResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = this.#routeName(url.pathname);
     try {
@@ -123,14 +127,14 @@ export class HttpApi {
     return ['/', '/healthz', '/readyz', '/metrics', '/v1/findings', '/v1/stats', '/v1/inventory', '/v1/openapi', '/v1/stream'].includes(path) ? path : 'other';
   }
 
-  #requireAuth(req: IncomingMessage): void {
+  #requireAuth(req: ApiRequest): void {
     const g = this.#o.guard.authenticate(req);
     if (!g.ok) throw new HttpError(g.code, g.message);
     const o = this.#o.guard.checkOrigin(req);
     if (o && !o.ok) throw new HttpError(o.code, o.message);
   }
 
-  async #dispatch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async #dispatch(req: ApiRequest, res: ApiResponse, url: URL): Promise<void> {
     const path = url.pathname;
     const q = url.searchParams;
     switch (path) {
@@ -166,15 +170,39 @@ export class HttpApi {
     throw new HttpError('ERR_NOT_FOUND', `no route ${path}`);
   }
 
-  #findings(res: ServerResponse, q: URLSearchParams): void {
+  #findings(res: ApiResponse, q: URLSearchParams): void {
     const since = intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER);
     const limit = Math.max(1, intParam(q, 'limit', MAX_PAGE, MAX_PAGE));
     const filter = compileFilter(parseFilterQuery(new URLSearchParams([...q].filter(([k]) => k === 'type' || k === 'severity'))));
     const bus = this.#o.bus;
-    const findings = [];
+    const findings: Finding[] = [];
     let cursor = since;
-    const { gap } = bus.since(since, 0);
+    let { gap } = bus.since(since, 0);
+    const store = this.#o.store ?? null;
+    if (gap && store) {
+      // Older than the ring: from the store, except what it never held.
+      const ringFrom = gap.to;
+      const lost = Math.min(store.lostThrough, ringFrom);
+      gap = since < lost ? { from: since + 1, to: lost } : null;
+      cursor = Math.max(since, lost);
+      store.flush();
+      while (findings.length < limit && cursor < ringFrom) {
+        const rows = store.readAfter(cursor, ringFrom, 1024);
+        if (rows.length === 0) {
+          cursor = ringFrom;
+          break;
+        }
+        for (const r of rows) {
+          if (findings.length >= limit) break;
+          cursor = r.seq;
+          if (r.channel !== 'findings') continue;
+          const m = JSON.parse(r.body) as BusMessage;
+          if (m.channel === 'findings' && filter.matches(m)) findings.push(m.finding);
+        }
+      }
+    }
     for (;;) {
+      if (findings.length >= limit) break;
       const { messages } = bus.since(cursor, 1024);
       if (messages.length === 0) break;
       for (const m of messages) {
@@ -182,12 +210,11 @@ export class HttpApi {
         cursor = m.seq;
         if (m.channel === 'findings' && filter.matches(m)) findings.push(m.finding);
       }
-      if (findings.length >= limit) break;
     }
     sendJson(res, 200, { findings, gap, lastSeq: bus.lastSeq, nextSince: cursor });
   }
 
-  async #stats(res: ServerResponse): Promise<void> {
+  async #stats(res: ApiResponse): Promise<void> {
     const m = this.#o.metrics;
     const total = async (c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> => (await c.get()).values.reduce((a, v) => a + v.value, 0);
     sendJson(res, 200, {
@@ -214,7 +241,7 @@ export class HttpApi {
     return out;
   }
 
-  #inventory(res: ServerResponse, q: URLSearchParams): void {
+  #inventory(res: ApiResponse, q: URLSearchParams): void {
     const host = q.get('host');
     const eps = this.#endpoints().filter((e) => host === null || e.host === host);
     const status = this.#specStatuses(eps);
@@ -236,7 +263,7 @@ export class HttpApi {
     sendJson(res, 200, { endpoints });
   }
 
-  #endpoint(res: ServerResponse, id: string): void {
+  #endpoint(res: ApiResponse, id: string): void {
     if (!/^[0-9a-f]{16}$/.test(id)) throw new HttpError('ERR_NOT_FOUND', `no endpoint ${id}`);
     const eps = this.#endpoints();
     const ep = eps.find((e) => endpointId(e.key) === id);
@@ -244,7 +271,7 @@ export class HttpApi {
     sendJson(res, 200, { id, ...ep, specStatus: this.#specStatuses([ep])?.get(ep.key) ?? null });
   }
 
-  #openapi(res: ServerResponse, q: URLSearchParams): void {
+  #openapi(res: ApiResponse, q: URLSearchParams): void {
     const host = q.get('host') ?? undefined;
     const format = q.get('format') ?? 'json';
     if (format !== 'json' && format !== 'yaml') throw new HttpError('ERR_BAD_PARAM', 'format: json or yaml');

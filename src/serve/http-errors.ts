@@ -19,7 +19,7 @@
  * | ERR_INVENTORY_UNAVAILABLE | 501    | this service has no inventory attached                     |
  * | ERR_INTERNAL              | 500    | a bug: see the service log                                 |
  */
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 export type HttpErrorCode =
@@ -58,7 +58,7 @@ function extraHeaders(code: HttpErrorCode): Record<string, string> {
 }
 
 /** Send an error on an HTTP response. */
-export function sendError(res: ServerResponse, code: HttpErrorCode, message: string): void {
+export function sendError(res: { writeHead(status: number, headers: OutgoingHttpHeaders): unknown; end(text: string): unknown }, code: HttpErrorCode, message: string): void {
   const text = body(code, message);
   res.writeHead(HTTP_ERROR_STATUS[code], {
     'Content-Type': 'application/json; charset=utf-8',

@@ -31,7 +31,7 @@ export class RequestGuard {
   }
 
   /** Token check only. */
-  authenticate(req: IncomingMessage, nowMs = Date.now()): GuardResult {
+  authenticate(req: Pick<IncomingMessage, 'headers'>, nowMs = Date.now()): GuardResult {
     if (this.#tokens === null) return { ok: true, principal: 'anonymous', expiresAtMs: null };
     const r = this.#tokens.verify(presentedToken(req.headers), nowMs);
     if (r.ok) return { ok: true, principal: r.name, expiresAtMs: r.expiresAtMs };
@@ -46,7 +46,7 @@ export class RequestGuard {
   }
 
   /** Origin check only; null when it passes. */
-  checkOrigin(req: IncomingMessage): GuardResult | null {
+  checkOrigin(req: Pick<IncomingMessage, 'headers'>): GuardResult | null {
     const origin = req.headers.origin;
     if (origin === undefined) return null;
     const o = origin.toLowerCase();

@@ -14,6 +14,20 @@
  *   ...
  *   await svc.close('replay finished');
  *
+ * Threads: the listening socket, the WebSocket sessions and their resume
+ * ring run in a worker thread (stream-host.ts); this thread keeps the bus,
+ * the sinks, the metrics and the HTTP API and hands the worker one batch of
+ * encoded messages per event-loop turn (stream-bridge.ts), so a replay or
+ * capture never waits on a client socket:
+ *
+ *   bus ─► metrics, FindingsStore (findingsDb), JSONL / stdout sinks
+ *       └► JSON once ─► StreamBridge ══batch══► stream worker: ring, sessions, socket writes
+ *   HttpApi ◄══ requests the worker received ══ stream worker
+ *
+ * With `findingsDb`, every bus message is also stored (FindingsStore), so a
+ * client resuming from a seq older than the ring gets it from the store; an
+ * explicit gap only for what the store no longer holds.
+ *
  * Options are validated once and frozen. Authentication: tokens from
  * `tokens`, else `APISENSOR_TOKENS` (of `env`) and `tokenFile`; with none,
  * start fails unless `noAuth` is set AND the listen address is loopback.
@@ -24,23 +38,23 @@
  * those of token-store.ts and `ERR_SINK_OPEN`.
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { ApisensorError, UsageError } from '../errors.js';
-import { FindingBus } from '../findings/finding-bus.js';
+import { FindingBus, type BusMessage } from '../findings/finding-bus.js';
 import { attachSink, type FindingSink } from '../findings/finding-sink.js';
+import { FindingsStore } from '../findings/findings-store.js';
 import { JsonlFileSink } from '../findings/jsonl-file-sink.js';
 import { StdoutSink } from '../findings/stdout-sink.js';
 import type { LoadedSpec } from '../inventory/spec-diff.js';
 import { EventCounter } from '../stats/event-counter.js';
 import { HttpApi, type InventorySource } from './http-api.js';
-import { refuseUpgrade } from './http-errors.js';
 import { InventoryWatcher } from './inventory-watcher.js';
 import { MetricsRegistry } from './metrics-registry.js';
 import { RequestGuard } from './request-guard.js';
-import { StreamServer, type StreamServerOptions } from './stream-server.js';
+import { StreamBridge } from './stream-bridge.js';
+import { STREAM_DEFAULTS, stripUndefined, type StreamServerOptions } from './stream-server.js';
+import { FrameBatchWriter, messageMeta } from './stream-worker-protocol.js';
 import { TokenStore } from './token-store.js';
 
 export interface ServiceOptions {
@@ -75,6 +89,14 @@ export interface ServiceOptions {
   findingsKeep?: number;
   /** Findings as JSONL on stdout. */
   stdout?: boolean;
+  /**
+   * SQLite file (e.g. the inventory's `--db`, or `:memory:`) in which every
+   * bus message is stored (findings_store.ts) for resume beyond the ring and
+   * `/v1/findings` beyond it. Opened and closed by the service.
+   */
+  findingsDb?: string;
+  /** Rows the findings store keeps (default 1,000,000). */
+  findingsDbMaxRows?: number;
   /** Ready from the start (`/readyz`). Default false: the producer calls setReady(true). */
   ready?: boolean;
   events?: EventCounter;
@@ -126,118 +148,121 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
     throw new ApisensorError('ERR_TLS', 'give both --tls-cert and --tls-key', 2);
   }
+  let tls: { cert: Buffer; key: Buffer } | null = null;
+  if (options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined) {
+    tls = { cert: readPem(options.tlsCertFile, 'certificate'), key: readPem(options.tlsKeyFile, 'key') };
+    try {
+      createSecureContext(tls);
+    } catch (err) {
+      throw new ApisensorError('ERR_TLS', `invalid TLS certificate or key: ${(err as Error).message}`, 2);
+    }
+  }
   const events = options.events ?? new EventCounter();
   const bus = options.bus ?? new FindingBus({ ringCapacity: options.ringCapacity ?? 10_000, events });
   const metrics = options.metrics ?? new MetricsRegistry();
   const guard = new RequestGuard(authTokens, options.allowedOrigins ?? []);
-  const stream = new StreamServer(bus, guard, metrics, events, options.stream ?? {});
   const watcher = new InventoryWatcher(bus, { events });
+  const streamOptions = Object.freeze({ ...STREAM_DEFAULTS, ...stripUndefined(options.stream ?? {}) });
   let ready = options.ready ?? false;
 
-  // Bus → metrics.
-  let overwritten = bus.events.get('bus.ring_overwritten');
-  const unsubscribeMetrics = bus.subscribe((m) => {
-    if (m.channel === 'findings') metrics.findings.inc({ type: m.finding.type, severity: m.finding.severity });
-    else metrics.inventoryEvents.inc({ event: m.event });
-    const o = bus.events.get('bus.ring_overwritten');
-    if (o > overwritten) {
-      metrics.ringOverwritten.inc(o - overwritten);
-      overwritten = o;
-    }
-  });
-
   const sinks: FindingSink[] = [];
-  const detach: (() => void)[] = [unsubscribeMetrics];
-  if (options.findingsFile !== undefined) {
-    const sinkOpts: { events: EventCounter; maxBytes?: number; keep?: number } = { events };
-    if (options.findingsMaxBytes !== undefined) sinkOpts.maxBytes = options.findingsMaxBytes;
-    if (options.findingsKeep !== undefined) sinkOpts.keep = options.findingsKeep;
-    const s = new JsonlFileSink(options.findingsFile, sinkOpts);
-    sinks.push(s);
-    detach.push(attachSink(bus, s));
-  }
-  if (options.stdout) {
-    const s = new StdoutSink({ events });
-    sinks.push(s);
-    detach.push(attachSink(bus, s));
-  }
-
-  const api = new HttpApi({
-    bus, metrics, guard,
-    inventory: options.inventory ?? null,
-    spec: options.spec ?? null,
-    metricsAuth: options.metricsAuth ?? true,
-    healthAuth: options.healthAuth ?? false,
-    ready: () => ready,
-    stats: () => ({ clients: stream.clientCount }),
-  });
-
-  const onRequest = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
-    void api.handle(req, res);
+  const detach: (() => void)[] = [];
+  let store: FindingsStore | null = null;
+  let bridge: StreamBridge | null = null;
+  const cleanup = async (): Promise<void> => {
+    for (const d of detach.splice(0)) d();
+    for (const s of sinks.splice(0)) await s.close();
+    store?.close();
   };
-  let server: Server;
-  let scheme = 'http';
-  if (options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined) {
-    const cert = readPem(options.tlsCertFile, 'certificate');
-    const key = readPem(options.tlsKeyFile, 'key');
-    try {
-      server = createHttpsServer({ cert, key }, onRequest);
-    } catch (err) {
-      throw new ApisensorError('ERR_TLS', `invalid TLS certificate or key: ${(err as Error).message}`, 2);
-    }
-    scheme = 'https';
-  } else {
-    server = createHttpServer(onRequest);
-  }
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/v1/stream') stream.handleUpgrade(req, socket, head);
-    else {
-      socket.on('error', () => socket.destroy());
-      refuseUpgrade(socket, 'ERR_NOT_FOUND', `no WebSocket endpoint ${path}`);
-    }
-  });
-  server.on('clientError', (_err, socket) => {
-    events.add('http.client_errors');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-
   try {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new ApisensorError('ERR_LISTEN', `cannot listen on ${host}:${port}: ${err.message}`, 2, { cause: err }));
-      server.once('error', onError);
-      server.listen(port, host, () => {
-        server.off('error', onError);
-        resolve();
+    if (options.findingsDb !== undefined) {
+      store = FindingsStore.open(options.findingsDb, {
+        events, ...(options.findingsDbMaxRows !== undefined ? { maxRows: options.findingsDbMaxRows } : {}),
       });
+    }
+    if (options.findingsFile !== undefined) {
+      const sinkOpts: { events: EventCounter; maxBytes?: number; keep?: number } = { events };
+      if (options.findingsMaxBytes !== undefined) sinkOpts.maxBytes = options.findingsMaxBytes;
+      if (options.findingsKeep !== undefined) sinkOpts.keep = options.findingsKeep;
+      const s = new JsonlFileSink(options.findingsFile, sinkOpts);
+      sinks.push(s);
+      detach.push(attachSink(bus, s));
+    }
+    if (options.stdout) {
+      const s = new StdoutSink({ events });
+      sinks.push(s);
+      detach.push(attachSink(bus, s));
+    }
+
+    const api = new HttpApi({
+      bus, metrics, guard, store,
+      inventory: options.inventory ?? null,
+      spec: options.spec ?? null,
+      metricsAuth: options.metricsAuth ?? true,
+      healthAuth: options.healthAuth ?? false,
+      ready: () => ready,
+      stats: () => ({ clients: bridge?.clientCount ?? 0 }),
     });
+
+    // What the bus already holds goes to the worker's ring (and the store) first.
+    const seedWriter = new FrameBatchWriter();
+    const held = bus.since(0);
+    const evictedThrough = held.gap?.to ?? 0;
+    store?.markLost(evictedThrough);
+    for (const m of held.messages) {
+      const json = JSON.stringify(m);
+      store?.append(m, json);
+      seedWriter.push(m.seq, messageMeta(m), json);
+    }
+    store?.flush();
+    // Messages published while the worker starts wait here.
+    let early: [BusMessage, string][] | null = [];
+    let overwritten = bus.events.get('bus.ring_overwritten');
+    detach.push(bus.subscribe((m: BusMessage) => {
+      if (m.channel === 'findings') metrics.findings.inc({ type: m.finding.type, severity: m.finding.severity });
+      else metrics.inventoryEvents.inc({ event: m.event });
+      const o = bus.events.get('bus.ring_overwritten');
+      if (o > overwritten) {
+        metrics.ringOverwritten.inc(o - overwritten);
+        overwritten = o;
+      }
+      // One JSON encoding per message, shared by the store and the stream worker.
+      const json = JSON.stringify(m);
+      store?.append(m, json);
+      if (early) early.push([m, json]);
+      else bridge!.push(m, json);
+    }));
+    bridge = await StreamBridge.start({
+      host, port, tls,
+      tokens: authTokens === null ? null : authTokens.digests(),
+      allowedOrigins: options.allowedOrigins ?? [],
+      stream: streamOptions,
+      ringCapacity: bus.ringCapacity,
+      seed: seedWriter.take(),
+      evictedThrough,
+      store: store !== null,
+    }, { api, metrics, events, store });
+    for (const [m, json] of early) bridge.push(m, json);
+    early = null;
   } catch (err) {
-    await stream.close();
-    for (const d of detach) d();
-    for (const s of sinks) await s.close();
+    await cleanup();
     throw err;
   }
-  const addr = server.address();
-  const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
-  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const started = bridge;
 
+  const scheme = tls ? 'https' : 'http';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${started.port}`;
   let closed: Promise<void> | null = null;
   return {
-    bus, metrics, events, watcher, url, port: boundPort,
+    bus, metrics, events, watcher, url, port: started.port,
     setReady(r: boolean): void {
       ready = r;
     },
     close(reason = 'server shutting down'): Promise<void> {
       closed ??= (async () => {
         ready = false;
-        await stream.close(reason);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        for (const d of detach) d();
-        for (const s of sinks) await s.close();
+        await started.close(reason);
+        await cleanup();
       })();
       return closed;
     },

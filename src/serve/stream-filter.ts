@@ -45,6 +45,13 @@ export class FilterError extends ApisensorError {
 export interface CompiledFilter {
   readonly spec: Readonly<StreamFilter>;
   matches(msg: BusMessage): boolean;
+  /**
+   * The checks that need only a message's channel, severity and type (the
+   * stream worker has those without parsing the message); `needsMessage`
+   * tells whether `matches` must run as well (host / endpoint filters).
+   */
+  matchesHead(channel: BusChannel, severity: Severity | null, type: string | null): boolean;
+  readonly needsMessage: boolean;
 }
 
 function list(name: string, v: unknown): string[] | undefined {
@@ -122,6 +129,14 @@ export function compileFilter(spec: StreamFilter): CompiledFilter {
   const frozen = Object.freeze({ ...spec });
   return {
     spec: frozen,
+    needsMessage: hosts !== null || endpoint !== null,
+    matchesHead(channel, severity, type): boolean {
+      if (!channels.has(channel)) return false;
+      if (channel !== 'findings') return true;
+      if (minRank > 0 && (severity === null || SEVERITY_RANK[severity] < minRank)) return false;
+      if (types && (type === null || !types.has(type))) return false;
+      return true;
+    },
     matches(msg: BusMessage): boolean {
       if (!channels.has(msg.channel)) return false;
       const ep = msg.channel === 'findings' ? msg.finding.endpoint : msg.endpoint;

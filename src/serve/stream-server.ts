@@ -1,14 +1,17 @@
 /**
  * StreamServer: the findings stream at `/v1/stream` (protocol in
  * stream-protocol.ts), on top of `ws` in `noServer` mode so every check runs
- * before the handshake is answered.
+ * before the handshake is answered. Runs in the stream worker
+ * (stream-host.ts), fed frame batches from the main thread.
  *
  *   HTTP upgrade ─► token (401) ─► origin (403) ─► max clients (503)
  *                ─► filter + since from the query (400) ─► ws handshake
  *                ─► StreamSession (hello, resume, live)
- *   bus.publish ─► fan-out: encode once per encoding ─► session.offer() each
+ *   batch of frames ─► FrameRing ─► fan-out: session.offer() each (frames encode once per encoding)
  *
- * Refused upgrades are counted on `events` (`stream.rejected_auth_missing`,
+ * Events and metrics go through a StreamReporter (the worker posts them to
+ * the main thread's EventCounter and MetricsRegistry):
+ * refused upgrades are counted (`stream.rejected_auth_missing`,
  * `stream.rejected_auth_invalid`, `stream.rejected_auth_expired`,
  * `stream.rejected_origin`, `stream.rejected_max_clients`,
  * `stream.rejected_bad_request`) and in the metric
@@ -26,16 +29,23 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { BusMessage, FindingBus } from '../findings/finding-bus.js';
-import type { EventCounter } from '../stats/event-counter.js';
+import { StreamFrame, type FrameRing } from './frame-ring.js';
 import { refuseUpgrade, type HttpErrorCode } from './http-errors.js';
-import type { MetricsRegistry } from './metrics-registry.js';
 import type { RequestGuard } from './request-guard.js';
 import { parseFilterQuery, type StreamFilter } from './stream-filter.js';
 import {
   CLOSE_GOING_AWAY, CLOSE_TOKEN_EXPIRED, SUBPROTOCOL_MSGPACK, selectSubprotocol, type StreamEncoding,
 } from './stream-protocol.js';
-import { StreamSession, toFrame } from './stream-session.js';
+import { StreamSession, type StoreReader } from './stream-session.js';
+import type { BatchFrame, CountMetric } from './stream-worker-protocol.js';
+
+/** Where the stream reports what it counts (the worker forwards to the main thread). */
+export interface StreamReporter {
+  /** One event (`stream.*`), and the labelled metric it also advances. */
+  count(event: string, metric: CountMetric, reason: string): void;
+  clients(count: number): void;
+  sent(count: number): void;
+}
 
 export interface StreamServerOptions {
   /** Connected clients at most. Default 100. */
@@ -66,23 +76,22 @@ export const STREAM_DEFAULTS: Readonly<Required<StreamServerOptions>> = Object.f
 });
 
 export class StreamServer {
-  readonly #bus: FindingBus;
+  readonly #ring: FrameRing;
   readonly #guard: RequestGuard;
-  readonly #metrics: MetricsRegistry;
-  readonly #events: EventCounter;
+  readonly #report: StreamReporter;
+  readonly #store: StoreReader | null;
   readonly #opts: Readonly<Required<StreamServerOptions>>;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Set<StreamSession>();
-  readonly #unsubscribe: () => void;
   readonly #heartbeat: NodeJS.Timeout;
   #pending = 0;
   #closing = false;
 
-  constructor(bus: FindingBus, guard: RequestGuard, metrics: MetricsRegistry, events: EventCounter, options: StreamServerOptions = {}) {
-    this.#bus = bus;
+  constructor(ring: FrameRing, guard: RequestGuard, report: StreamReporter, store: StoreReader | null, options: StreamServerOptions = {}) {
+    this.#ring = ring;
     this.#guard = guard;
-    this.#metrics = metrics;
-    this.#events = events;
+    this.#report = report;
+    this.#store = store;
     this.#opts = Object.freeze({ ...STREAM_DEFAULTS, ...stripUndefined(options) });
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -91,7 +100,6 @@ export class StreamServer {
       maxPayload: this.#opts.maxClientMessageBytes,
       handleProtocols: (protocols: Set<string>) => selectSubprotocol(protocols).protocol,
     });
-    this.#unsubscribe = bus.subscribe((m) => this.#fanOut(m));
     this.#heartbeat = setInterval(() => this.#tick(), this.#opts.pingIntervalMs);
     this.#heartbeat.unref();
   }
@@ -151,7 +159,6 @@ export class StreamServer {
     if (this.#closing) return;
     this.#closing = true;
     clearInterval(this.#heartbeat);
-    this.#unsubscribe();
     const all = [...this.#sessions];
     await Promise.all(all.map((s) => new Promise<void>((resolve) => {
       if (s.ws.readyState === s.ws.CLOSED) {
@@ -170,36 +177,41 @@ export class StreamServer {
   }
 
   #accept(ws: WebSocket, encoding: StreamEncoding, principal: string, expiresAtMs: number | null, filter: StreamFilter, since: number | null): void {
-    const session = new StreamSession(ws, this.#bus, { encoding, principal, expiresAtMs, filter }, {
+    const session = new StreamSession(ws, this.#ring, { encoding, principal, expiresAtMs, filter }, {
       maxBufferedBytes: this.#opts.maxBufferedBytes,
       slowCloseGraceMs: this.#opts.slowCloseGraceMs,
       onSlow: () => this.#disconnected('slow_consumer'),
-      onBadMessage: () => this.#events.add('stream.bad_messages'),
+      onBadMessage: () => this.#report.count('stream.bad_messages', null, ''),
+      store: this.#store,
     });
     this.#sessions.add(session);
-    this.#metrics.streamClients.set(this.#sessions.size);
-    this.#events.add('stream.connections');
+    this.#report.clients(this.#sessions.size);
+    this.#report.count('stream.connections', null, '');
     ws.on('pong', () => {
       session.alive = true;
     });
     ws.on('error', () => {
-      this.#events.add('stream.socket_errors');
+      this.#report.count('stream.socket_errors', null, '');
     });
     ws.on('close', () => {
       this.#sessions.delete(session);
-      this.#metrics.streamClients.set(this.#sessions.size);
+      this.#report.clients(this.#sessions.size);
     });
     session.start(since);
   }
 
-  #fanOut(msg: BusMessage): void {
-    if (this.#sessions.size === 0) return;
-    let json: Buffer | undefined;
-    let msgpack: Buffer | undefined;
-    const encoded = (e: StreamEncoding): Buffer => (e === 'json' ? (json ??= toFrame(msg, 'json')) : (msgpack ??= toFrame(msg, 'msgpack')));
+  /**
+   * Add a batch of frames (in seq order) to the ring and offer each to every
+   * live session. Frames at or below the ring's lastSeq are ignored.
+   */
+  publish(frames: readonly BatchFrame[]): void {
     let sent = 0;
-    for (const s of this.#sessions) if (s.offer(msg, encoded)) sent++;
-    if (sent > 0) this.#metrics.streamMessagesSent.inc(sent);
+    for (const f of frames) {
+      const frame = new StreamFrame(f);
+      if (!this.#ring.push(frame)) continue;
+      for (const s of this.#sessions) if (s.offer(frame)) sent++;
+    }
+    if (sent > 0) this.#report.sent(sent);
   }
 
   #tick(): void {
@@ -221,13 +233,11 @@ export class StreamServer {
   }
 
   #disconnected(reason: string): void {
-    this.#events.add(`stream.${reason}`);
-    this.#metrics.streamDisconnects.inc({ reason });
+    this.#report.count(`stream.${reason}`, 'disconnects', reason);
   }
 
   #refuse(socket: Duplex, code: HttpErrorCode, reason: string, message: string): void {
-    this.#events.add(`stream.rejected_${reason}`);
-    this.#metrics.streamRejected.inc({ reason });
+    this.#report.count(`stream.rejected_${reason}`, 'rejected', reason);
     refuseUpgrade(socket, code, message);
   }
 }

@@ -1,17 +1,18 @@
 /**
- * StreamSession: one connected stream client: its filter, its encoding, and
- * its cursor into the bus's sequence space.
+ * StreamSession: one connected stream client (inside the stream worker): its
+ * filter, its encoding, and its cursor into the sensor's sequence space.
  *
- *   connect(since?) ─► hello ─► catching up: pump from the ring in chunks of
- *   ~`chunkBytes`, the next chunk when the last write completed (never more
- *   than one chunk waiting in memory); a `gap` message when the ring no longer
- *   holds what follows the cursor ─► live: each published message is offered
- *   by the server's fan-out and sent at once.
+ *   connect(since?) ─► hello ─► catching up: older than the ring ─► pages from
+ *   the FindingsStore (via the main thread), or a `gap` message without one;
+ *   then from the ring in chunks of ~`chunkBytes`, the next chunk when the
+ *   last write completed (never more than one chunk waiting in memory)
+ *   ─► live: each frame the server fans out is sent at once.
  *
  * No loss, no duplicate: the cursor is the last seq handled (sent, or not
- * matching the filter); a live session advances it on every offer; a
- * catching-up session ignores offers (the ring has them) and becomes live in
- * the same synchronous step in which it reaches `bus.lastSeq`.
+ * matching the filter); a live session advances it on every offer and skips
+ * frames at or below it; a catching-up session ignores offers (the ring has
+ * them) and becomes live in the same synchronous step in which it reaches
+ * the ring's lastSeq.
  *
  * Backpressure: a live session whose `bufferedAmount` (bytes accepted by
  * `send` but not yet written to the kernel) exceeds `maxBufferedBytes` is
@@ -19,11 +20,17 @@
  * the producer never waits on it.
  */
 import type { WebSocket } from 'ws';
-import type { BusMessage, FindingBus } from '../findings/finding-bus.js';
+import type { FrameRing, StreamFrame } from './frame-ring.js';
 import { compileFilter, validateFilter, type CompiledFilter, type StreamFilter } from './stream-filter.js';
 import {
   CLOSE_SLOW_CONSUMER, decodeMessage, encodeMessage, type ControlMessage, type StreamEncoding,
 } from './stream-protocol.js';
+
+/**
+ * Reads messages older than the ring: frames with `after` < seq ≤ `upTo`
+ * (oldest first, a bounded page) and the part of that range known lost.
+ */
+export type StoreReader = (after: number, upTo: number) => Promise<{ frames: StreamFrame[]; gap: { from: number; to: number } | null }>;
 
 export interface StreamSessionOptions {
   maxBufferedBytes: number;
@@ -34,10 +41,9 @@ export interface StreamSessionOptions {
   onSlow: () => void;
   /** Called for each bad client message (counted by the server). */
   onBadMessage: () => void;
+  /** Resume source beyond the ring; null: a gap message instead. */
+  store: StoreReader | null;
 }
-
-/** Encoded form of a message, computed at most once per encoding per message by the fan-out. */
-export type EncodedMessage = (encoding: StreamEncoding) => Buffer;
 
 export function toFrame(msg: unknown, encoding: StreamEncoding): Buffer {
   const e = encodeMessage(msg, encoding);
@@ -52,9 +58,10 @@ export class StreamSession {
   readonly expiresAtMs: number | null;
   /** Heartbeat: a pong arrived since the last ping. */
   alive = true;
-  readonly #bus: FindingBus;
+  readonly #ring: FrameRing;
   readonly #opts: StreamSessionOptions;
   readonly #chunkBytes: number;
+  readonly #binary: boolean;
   #filter: CompiledFilter;
   #cursor = 0;
   #live = false;
@@ -62,12 +69,13 @@ export class StreamSession {
   #closing = false;
   #corked = false;
 
-  constructor(ws: WebSocket, bus: FindingBus, init: {
+  constructor(ws: WebSocket, ring: FrameRing, init: {
     encoding: StreamEncoding; principal: string; expiresAtMs: number | null; filter: StreamFilter;
   }, options: StreamSessionOptions) {
     this.ws = ws;
-    this.#bus = bus;
+    this.#ring = ring;
     this.encoding = init.encoding;
+    this.#binary = init.encoding === 'msgpack';
     this.principal = init.principal;
     this.expiresAtMs = init.expiresAtMs;
     this.#filter = compileFilter(init.filter);
@@ -87,31 +95,31 @@ export class StreamSession {
   /** Send hello, then either resume after `since` or go live from now. */
   start(since: number | null): void {
     this.#sendControl({
-      channel: 'control', type: 'hello', version: 1, encoding: this.encoding, lastSeq: this.#bus.lastSeq,
-      oldestSeq: this.#bus.oldestSeq, ringCapacity: this.#bus.ringCapacity, filter: this.#filter.spec,
+      channel: 'control', type: 'hello', version: 1, encoding: this.encoding, lastSeq: this.#ring.lastSeq,
+      oldestSeq: this.#ring.oldestSeq, ringCapacity: this.#ring.capacity, filter: this.#filter.spec,
     });
     this.#resumeFrom(since);
   }
 
-  /** Fan-out entry: a message just published. Returns true when it was sent. */
-  offer(msg: BusMessage, encoded: EncodedMessage): boolean {
-    if (!this.#live || this.#closing) return false;
-    this.#cursor = msg.seq;
-    if (!this.#filter.matches(msg)) return false;
+  /** Fan-out entry: a frame just added to the ring. Returns true when it was sent. */
+  offer(frame: StreamFrame): boolean {
+    if (!this.#live || this.#closing || frame.seq <= this.#cursor) return false;
+    this.#cursor = frame.seq;
+    if (!frame.matches(this.#filter)) return false;
     if (this.ws.bufferedAmount > this.#opts.maxBufferedBytes) {
       this.#cutSlow();
       return false;
     }
     this.#cork();
-    this.ws.send(encoded(this.encoding), { binary: this.encoding === 'msgpack' });
+    this.ws.send(frame.bytes(this.encoding), { binary: this.#binary });
     return true;
   }
 
   /**
    * Cork the TCP socket until the end of the current synchronous burst
-   * (process.nextTick), so a producer publishing many findings in one turn
-   * costs one writev per client instead of one write per message. ws exposes
-   * no public accessor for its socket; `_socket` is stable across ws 8.x.
+   * (process.nextTick), so a batch of many frames costs one writev per
+   * client instead of one write per message. ws exposes no public accessor
+   * for its socket; `_socket` is stable across ws 8.x.
    */
   #cork(): void {
     if (this.#corked) return;
@@ -127,7 +135,7 @@ export class StreamSession {
 
   #resumeFrom(since: number | null): void {
     if (since === null) {
-      this.#cursor = this.#bus.lastSeq;
+      this.#cursor = this.#ring.lastSeq;
       this.#live = true;
       return;
     }
@@ -136,7 +144,14 @@ export class StreamSession {
     if (!this.#pumping) this.#pump();
   }
 
-  /** Send ring messages after the cursor, one chunk at a time; go live when caught up. */
+  #sendFrame(f: StreamFrame, done?: () => void): number {
+    const bytes = f.bytes(this.encoding);
+    if (done) this.ws.send(bytes, { binary: this.#binary }, () => done());
+    else this.ws.send(bytes, { binary: this.#binary });
+    return bytes.length;
+  }
+
+  /** Send what follows the cursor, one chunk at a time; go live when caught up. */
   #pump(): void {
     this.#pumping = true;
     for (;;) {
@@ -144,33 +159,73 @@ export class StreamSession {
         this.#pumping = false;
         return;
       }
-      const { messages, gap } = this.#bus.since(this.#cursor, 1024);
+      if (this.#opts.store !== null && this.#cursor < this.#ring.evictedThrough) {
+        this.#pumpStore(this.#opts.store, this.#ring.evictedThrough);
+        return;
+      }
+      const { frames, gap } = this.#ring.since(this.#cursor, 1024);
       if (gap) {
         this.#sendControl({ channel: 'control', type: 'gap', from: gap.from, to: gap.to });
         this.#cursor = gap.to;
       }
-      if (messages.length === 0) {
+      if (frames.length === 0) {
         this.#live = true;
         this.#pumping = false;
         return;
       }
       let bytes = 0;
-      for (const m of messages) {
-        this.#cursor = m.seq;
-        if (!this.#filter.matches(m)) continue;
-        const frame = toFrame(m, this.encoding);
-        bytes += frame.length;
-        if (bytes >= this.#chunkBytes) {
+      for (const f of frames) {
+        this.#cursor = f.seq;
+        if (!f.matches(this.#filter)) continue;
+        if (bytes + f.bytes(this.encoding).length >= this.#chunkBytes) {
           // Continue once this write has reached the socket.
-          this.ws.send(frame, { binary: this.encoding === 'msgpack' }, () => this.#pump());
+          this.#sendFrame(f, () => this.#pump());
           return;
         }
-        this.ws.send(frame, { binary: this.encoding === 'msgpack' });
+        bytes += this.#sendFrame(f);
       }
     }
   }
 
+  /** One page from the store (asynchronous), then back to `#pump`. */
+  #pumpStore(store: StoreReader, upTo: number): void {
+    const after = this.#cursor;
+    store(after, upTo).then(({ frames, gap }) => {
+      if (this.#closing || this.ws.readyState !== this.ws.OPEN) {
+        this.#pumping = false;
+        return;
+      }
+      // A subscribe message moved the cursor meanwhile: start over from it.
+      if (this.#cursor !== after) {
+        this.#pump();
+        return;
+      }
+      if (gap) {
+        this.#sendControl({ channel: 'control', type: 'gap', from: gap.from, to: gap.to });
+        this.#cursor = Math.max(this.#cursor, gap.to);
+      }
+      const send: StreamFrame[] = [];
+      for (const f of frames) {
+        if (f.seq <= this.#cursor) continue;
+        this.#cursor = f.seq;
+        if (f.matches(this.#filter)) send.push(f);
+      }
+      // Nothing stored in the range (nor known lost): skip it rather than ask again.
+      if (frames.length === 0 && !gap) this.#cursor = upTo;
+      if (send.length === 0) {
+        this.#pump();
+        return;
+      }
+      for (let i = 0; i < send.length - 1; i++) this.#sendFrame(send[i]!);
+      this.#sendFrame(send[send.length - 1]!, () => this.#pump());
+    }, () => {
+      // Only on shutdown (the main thread answers store errors with a gap).
+      this.#pumping = false;
+    });
+  }
+
   #cutSlow(): void {
+    if (this.#closing) return;
     this.#closing = true;
     this.#opts.onSlow();
     this.ws.close(CLOSE_SLOW_CONSUMER, `slow consumer: more than ${this.#opts.maxBufferedBytes} bytes waiting`);
@@ -184,7 +239,7 @@ export class StreamSession {
 
   #sendControl(msg: ControlMessage): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(toFrame(msg, this.encoding), { binary: this.encoding === 'msgpack' });
+    this.ws.send(toFrame(msg, this.encoding), { binary: this.#binary });
   }
 
   #error(code: string, message: string): void {
@@ -216,7 +271,7 @@ export class StreamSession {
       this.#error((err as { code?: string }).code ?? 'ERR_BAD_FILTER', (err as Error).message);
       return;
     }
-    this.#sendControl({ channel: 'control', type: 'subscribed', filter: this.#filter.spec, lastSeq: this.#bus.lastSeq });
+    this.#sendControl({ channel: 'control', type: 'subscribed', filter: this.#filter.spec, lastSeq: this.#ring.lastSeq });
     if (r.since !== undefined) this.#resumeFrom(r.since as number);
   }
 }

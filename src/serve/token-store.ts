@@ -28,6 +28,13 @@ export interface TokenEntry {
   expiresAtMs?: number;
 }
 
+/** A token as kept in memory (SHA-256 hex digest), for handing a store to another thread. */
+export interface TokenDigest {
+  digestHex: string;
+  name: string;
+  expiresAtMs: number | null;
+}
+
 export type AuthResult =
   | { ok: true; name: string; expiresAtMs: number | null }
   | { ok: false; reason: 'missing' | 'invalid' | 'expired' };
@@ -115,8 +122,20 @@ export class TokenStore {
     return store;
   }
 
+  /** A store holding `digests` (from `digests()` of another store). */
+  static fromDigests(digests: readonly TokenDigest[]): TokenStore {
+    const store = new TokenStore();
+    for (const d of digests) store.#byDigest.set(d.digestHex, { digest: Buffer.from(d.digestHex, 'hex'), name: d.name, expiresAtMs: d.expiresAtMs });
+    return store;
+  }
+
   get size(): number {
     return this.#byDigest.size;
+  }
+
+  /** The digests held (no raw token), structured-cloneable. */
+  digests(): TokenDigest[] {
+    return [...this.#byDigest].map(([digestHex, v]) => ({ digestHex, name: v.name, expiresAtMs: v.expiresAtMs }));
   }
 
   add(entry: TokenEntry, where = 'token'): void {

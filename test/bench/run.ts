@@ -30,7 +30,15 @@
  * and end to end (ratio against the in-process baseline of the same run);
  * printed and saved under `inventory`, no bar.
  *
- * Options: --size-mb N (default 500), --seed N (default 1), --skip-inventory.
+ * Live capture (issue 6; live-capture-bench.ts): tcpreplay --topspeed of the
+ * first --live-packets frames (default 200,000) of the capture into a veth
+ * pair in namespaces, captured by tcpdump (baseline), `apisensor capture` in
+ * pcap mode and in afpacket mode (2 workers, 32 MiB ring): offered and
+ * captured packets/s, kernel drops; saved under `liveCapture`, no bar.
+ * Skipped (with the reason) without root / tcpreplay / the addon.
+ *
+ * Options: --size-mb N (default 500), --seed N (default 1), --skip-inventory,
+ * --skip-live, --live-packets N.
  */
 import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -39,6 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureBenchCapture } from './bench-capture.js';
 import { runInventoryBench, type InventoryBenchResult } from './inventory-bench.js';
 import { measureCommand, type Measurement } from './measure-command.js';
+import { liveBenchSkipReason, runLiveCaptureBench, type LiveBenchResult } from './live-capture-bench.js';
 
 /** Repo root: this file runs from dist/test/bench/. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -224,6 +233,26 @@ async function main(): Promise<number> {
       `(${fmt(iv.endToEndUsPerTransaction, 1)} µs/tx, ${fmt(iv.ratio, 2)}× baseline)`);
   }
 
+  let liveCapture: LiveBenchResult | { skipped: string } | null = null;
+  if (!process.argv.includes('--skip-live')) {
+    const why = liveBenchSkipReason(ROOT);
+    if (why !== null) {
+      console.log(`\nlive capture: skipped (${why})`);
+      liveCapture = { skipped: why };
+    } else {
+      console.log('\nrunning live capture (tcpreplay --topspeed into a veth pair) …');
+      const lc = await runLiveCaptureBench(capture.path, DATA_DIR, CLI, { packets: argValue('--live-packets', 200_000) });
+      liveCapture = lc;
+      console.log(`live capture: ${fmt(lc.packets)} packets (${fmt(lc.bytes / 1e6, 1)} MB) from ${relative(ROOT, lc.slice)}, ring ${lc.bufferMb} MiB, ${lc.workers} workers`);
+      for (const r of lc.runs) {
+        console.log(`  ${r.name}: offered ${fmt(r.offeredPerS)} pkt/s; read ${fmt(r.read)} of ${fmt(r.received)} received ` +
+          `(interface rx ${fmt(r.interfaceRx)}), dropped ${fmt(r.droppedKernel)} (${fmt(r.dropRate * 100, 2)}%); ` +
+          `captured ${fmt(r.capturedPerS)} pkt/s` + (r.vsTcpdump === null ? '' : ` (${fmt(r.vsTcpdump, 2)}× tcpdump)`) +
+          (r.transactions === null ? '' : `; ${fmt(r.transactions)} transactions`));
+      }
+    }
+  }
+
   const speedRatio = ratios[0]!.vsTshark;
   const maxRssMiB = Math.max(...rows.slice(0, 3).map((r) => r.peakRssMiB ?? Infinity));
   const speedPass = speedRatio >= SPEED_BAR;
@@ -241,6 +270,7 @@ async function main(): Promise<number> {
     sanity: { ok: sanityOk, tolerance: SANITY_TOLERANCE, runs: sanity, generatorRequests: truth.requests },
     bar: { speedRatio, speedBar: SPEED_BAR, speedPass, maxPeakRssMiB: maxRssMiB, rssBarMiB: RSS_BAR_KIB / 1024, rssPass, pass: speedPass && rssPass },
     inventory,
+    liveCapture,
     notes: { basis: `Rates use the capture file size (${truth.fileBytes} B) and packet count; ratios are tool wall / apisensor wall.`, baseline: base.name },
   };
   writeFileSync(join(DATA_DIR, 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import { Packr } from 'msgpackr';
 import type { Finding, FindingType, Severity } from '../../src/findings/finding.js';
+import './ensure-built.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const TOKEN_B = 'second-token-abcdef0123456789';
