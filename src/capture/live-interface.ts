@@ -63,3 +63,31 @@ export function interfaceRxDropped(name: string): number {
     return 0;
   }
 }
+
+/** Linux capability number of CAP_NET_RAW (linux/capability.h). */
+const CAP_NET_RAW = 13;
+
+/**
+ * Preflight before anything else is opened: throws LiveCaptureError
+ * ERR_CAPTURE_PERMISSION (exit 2) when this process lacks CAP_NET_RAW in its
+ * effective set (/proc/self/status `CapEff`). Returns normally when it has it
+ * or when the check does not apply (not Linux); libpcap's own activation
+ * error remains the final word.
+ */
+export function checkCapturePrivileges(name: string): void {
+  let capEff: bigint;
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('CapEff:'));
+    if (!line) return;
+    capEff = BigInt(`0x${line.slice('CapEff:'.length).trim()}`);
+  } catch {
+    return;
+  }
+  if ((capEff >> BigInt(CAP_NET_RAW)) & 1n) return;
+  throw new LiveCaptureError(
+    'ERR_CAPTURE_PERMISSION',
+    `no permission to capture on '${name}': run as root or grant CAP_NET_RAW and CAP_NET_ADMIN (setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")`,
+    2,
+    name,
+  );
+}

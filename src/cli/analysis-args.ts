@@ -110,6 +110,15 @@ function formatFinding(f: Finding): string {
   return `  ${f.severity.toUpperCase().padEnd(8)} ${f.type.padEnd(24)} ${f.owaspApi}  ${where}  ${who}\n           ${f.description}`;
 }
 
+/** The analysis part of a `--json` summary: counts, not the findings themselves (see --findings). */
+export function analysisJson(a: AnalysisSummary) {
+  return {
+    inventory: a.inventory,
+    findings: a.findings && { episodes: a.findings.episodes, emitted: a.findings.emitted, bySeverity: a.findings.bySeverity, byType: a.findings.byType },
+    events: a.events,
+  };
+}
+
 /** Resolves on the first SIGINT or SIGTERM. */
 export function waitForSignal(): Promise<void> {
   return new Promise<void>((resolve) => {

@@ -9,9 +9,14 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { defaultWorkerCount } from '../replay/replay.js';
 import { formatSummary } from '../replay/summary.js';
+import { DEFAULT_DB_FILE } from '../inventory/inventory-session.js';
+import { AnalysisSession } from '../replay/analysis-session.js';
+import { SERVE_ARG_OPTIONS, serviceOptionsFromArgs } from './serve-command.js';
+import { analysisJson, analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, formatAnalysis } from './analysis-args.js';
 import { JsonlWriter, transactionToJson } from '../replay/transaction-jsonl.js';
 import { runLiveCapture, type LiveCaptureResult, type LiveCaptureSummary } from '../capture/live-capture.js';
 import { loadPcapAddon } from '../capture/live-addon.js';
+import { checkCaptureInterface, checkCapturePrivileges } from '../capture/live-interface.js';
 import { LIVE_DEFAULTS } from '../capture/live-source.js';
 import type { CaptureHealth } from '../capture/live-health.js';
 
@@ -44,6 +49,7 @@ options:
   --json                    print the end-of-run summary as JSON
   --quiet                   print nothing but errors
   -D, --list-interfaces     list capture interfaces and exit
+${ANALYSIS_USAGE}
   -h, --help                this help`;
 
 function parse(args: string[]) {
@@ -71,6 +77,8 @@ function parse(args: string[]) {
         quiet: { type: 'boolean' },
         'list-interfaces': { type: 'boolean', short: 'D' },
         help: { type: 'boolean', short: 'h' },
+        ...ANALYSIS_ARG_OPTIONS,
+        ...SERVE_ARG_OPTIONS,
       },
     });
   } catch (err) {
@@ -119,6 +127,35 @@ export async function captureCommand(args: string[]): Promise<number> {
   const fanoutGroup = wholeNumber('fanout-group', values['fanout-group'], 0, 0xffff);
   if (fanoutGroup !== undefined && mode !== 'afpacket') throw new UsageError('--fanout-group needs --capture-mode afpacket');
 
+  // Preflight, so a sensor that cannot capture fails before it creates a database.
+  loadPcapAddon();
+  checkCaptureInterface(iface);
+  checkCapturePrivileges(iface);
+  const analysis = await AnalysisSession.open(
+    analysisOptionsFromArgs(values, DEFAULT_DB_FILE, values.serve ? serviceOptionsFromArgs(values) : null),
+  );
+  try {
+    return await captureWith(values, analysis, { iface, snaplen, bufferMb, workers, writeMaxMb, maxPackets, duration, mode, fanoutGroup });
+  } finally {
+    await analysis.close();
+  }
+}
+
+interface CaptureSettings {
+  iface: string;
+  snaplen: number | undefined;
+  bufferMb: number | undefined;
+  workers: number;
+  writeMaxMb: number;
+  maxPackets: number | undefined;
+  duration: number | undefined;
+  mode: 'pcap' | 'afpacket';
+  fanoutGroup: number | undefined;
+}
+
+async function captureWith(values: ReturnType<typeof parse>['values'], analysis: AnalysisSession, c: CaptureSettings): Promise<number> {
+  const { iface, snaplen, bufferMb, workers, writeMaxMb, maxPackets, duration, mode, fanoutGroup } = c;
+  if (analysis.service && !values.quiet) process.stderr.write(`apisensor: serving findings on ${analysis.service.url}\n`);
   const writer = values.transactions ? openWriter(values.transactions) : null;
   const controller = new AbortController();
   let signals = 0;
@@ -151,7 +188,11 @@ export async function captureCommand(args: string[]): Promise<number> {
       signal: controller.signal,
       captureMode: mode,
       fanoutGroup,
-      onTransaction: writer ? (record) => writer.write(transactionToJson(record)) : undefined,
+      withDetail: analysis.needsDetail,
+      onTransaction: (record) => {
+        writer?.write(transactionToJson(record));
+        analysis.record(record);
+      },
       onStart: (source) => {
         if (writer) tick = setInterval(() => writer.flush(), 1000);
         if (!values.quiet) {
@@ -173,9 +214,15 @@ export async function captureCommand(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 
+  const analyzed = analysis.finish();
   if (!values.quiet) {
-    if (values.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
-    else process.stdout.write(formatLiveSummary(result.summary) + '\n');
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ ...result.summary, analysis: analysisJson(analyzed) }, null, 2) + '\n');
+    } else {
+      const text = formatAnalysis(analyzed);
+      if (text) process.stdout.write(text + '\n\n');
+      process.stdout.write(formatLiveSummary(result.summary) + '\n');
+    }
   }
   if (result.error) {
     process.stderr.write(`apisensor: ${result.error.message}\n`);

@@ -13,7 +13,7 @@ import type { TransactionRecord } from '../http/transaction-record.js';
 import { DEFAULT_DB_FILE } from '../inventory/inventory-session.js';
 import { AnalysisSession } from '../replay/analysis-session.js';
 import { SERVE_ARG_OPTIONS, serviceOptionsFromArgs } from './serve-command.js';
-import { analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, formatAnalysis, waitForSignal } from './analysis-args.js';
+import { analysisJson, analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, formatAnalysis, waitForSignal } from './analysis-args.js';
 
 export const REPLAY_USAGE = `usage: apisensor replay FILE... [options]
 
@@ -102,7 +102,7 @@ export async function replayCommand(args: string[]): Promise<number> {
 
     if (!values.quiet) {
       if (values.json) {
-        process.stdout.write(JSON.stringify({ ...result.summary, analysis: jsonAnalysis(analyzed) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ ...result.summary, analysis: analysisJson(analyzed) }, null, 2) + '\n');
       } else {
         if (listed.length > 0) process.stdout.write(formatTransactionTable(listed, result.summary.transactions) + '\n\n');
         const text = formatAnalysis(analyzed);
@@ -122,15 +122,6 @@ export async function replayCommand(args: string[]): Promise<number> {
   } finally {
     await analysis.close();
   }
-}
-
-/** The analysis part of the `--json` summary: counts, not the findings themselves (see --findings). */
-function jsonAnalysis(a: ReturnType<AnalysisSession['finish']>) {
-  return {
-    inventory: a.inventory,
-    findings: a.findings && { episodes: a.findings.episodes, emitted: a.findings.emitted, bySeverity: a.findings.bySeverity, byType: a.findings.byType },
-    events: a.events,
-  };
 }
 
 function openWriter(file: string): JsonlWriter {

@@ -94,16 +94,60 @@ const ICD_HINT = /icd|diagnos|condition/;
 const SSN_HINT = /ssn|socialsecurity/;
 const AWS_SECRET_HINT = /secretaccesskey|awssecret/;
 
-const CANDIDATES: readonly [RegExp, DataClassKind][] = [
-  [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,63}/g, 'email'],
-  [/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, 'jwt'],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g, 'private_key'],
-  [/\b(?:AKIA|ASIA)[A-Z2-7]{16}\b/g, 'aws_access_key_id'],
-  [/\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b/g, 'github_token'],
-  [/\bxox[bpaers]-[0-9A-Za-z-]{14,}/g, 'slack_token'],
-  [/\b[sr]k_(?:live|test)_[0-9A-Za-z]{16,}/g, 'stripe_key'],
-  [/\b\d(?:[ -]?\d){11,18}\b/g, 'payment_card'],
+/** An ASCII digit anywhere (`\d` without the `u` flag is [0-9]). */
+const DIGIT_RE = /\d/;
+/** An ASCII digit or a colon: every shape validator after the prefixed secrets needs one (IPv6 `::` needs only the colon). */
+const DIGIT_OR_COLON_RE = /[0-9:]/;
+
+/**
+ * Free-text candidates, scanned in this order. The third element is a cheap
+ * necessary condition (a substring every match contains) tested before the
+ * regular expression runs; it never changes the result, only skips scans
+ * that cannot match.
+ */
+const CANDIDATES: readonly [RegExp, DataClassKind, (s: string) => boolean][] = [
+  [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,63}/g, 'email', (s) => s.includes('@')],
+  [/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, 'jwt', (s) => s.includes('eyJ')],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g, 'private_key', (s) => s.includes('-----BEGIN ')],
+  [/\b(?:AKIA|ASIA)[A-Z2-7]{16}\b/g, 'aws_access_key_id', (s) => s.includes('AKIA') || s.includes('ASIA')],
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b/g, 'github_token', (s) => s.includes('gh')],
+  [/\bxox[bpaers]-[0-9A-Za-z-]{14,}/g, 'slack_token', (s) => s.includes('xox')],
+  [/\b[sr]k_(?:live|test)_[0-9A-Za-z]{16,}/g, 'stripe_key', (s) => s.includes('k_')],
+  [/\b\d(?:[ -]?\d){11,18}\b/g, 'payment_card', (s) => DIGIT_RE.test(s)],
 ];
+
+/**
+ * What a key name says (after normKey), computed once per distinct key
+ * (KEY_CACHE_SIZE entries per classifier, cleared when full): the key-name
+ * and hint tests classifyValue would otherwise repeat for every value.
+ */
+interface KeyInfo {
+  password: boolean;
+  dob: boolean;
+  address: boolean;
+  medical: boolean;
+  npi: boolean;
+  ssn: boolean;
+  icd: boolean;
+  awsSecret: boolean;
+}
+
+/** Distinct key names remembered per classifier (JSON bodies repeat the same few keys). */
+const KEY_CACHE_SIZE = 4096;
+
+function keyInfoOf(key: string): KeyInfo {
+  const k = normKey(key);
+  return {
+    password: PASSWORD_KEYS.has(k),
+    dob: DOB_KEYS.has(k),
+    address: ADDRESS_KEYS.has(k),
+    medical: MEDICAL_KEYS.has(k),
+    npi: NPI_HINT.test(k),
+    ssn: SSN_HINT.test(k),
+    icd: ICD_HINT.test(k),
+    awsSecret: AWS_SECRET_HINT.test(k),
+  };
+}
 
 const VALIDATOR: Partial<Record<DataClassKind, (s: string) => boolean>> = {
   email: isEmail, jwt: isJwt, private_key: isPemPrivateKey, aws_access_key_id: isAwsAccessKeyId,
@@ -158,6 +202,7 @@ export class DataClassifier {
   readonly #maxValueLength: number;
   readonly #events: EventCounter | undefined;
   readonly #hashCache = new Map<string, string>();
+  readonly #keyCache = new Map<string, KeyInfo>();
   readonly #capped = new WeakSet<DataClassHit[]>();
 
   constructor(options: DataClassifierOptions) {
@@ -205,50 +250,70 @@ export class DataClassifier {
    */
   classifyValue(location: string, key: string, value: string | number | boolean | null, out: DataClassHit[]): void {
     if (value === null || typeof value === 'boolean') return;
-    const k = normKey(key);
+    const ki = this.#keyInfo(key);
     if (typeof value === 'number') {
-      if (!Number.isInteger(value)) return;
+      if (!Number.isInteger(value) || !(ki.npi || ki.ssn)) return;
       const s = String(value);
-      if (NPI_HINT.test(k) && isNpi(s)) this.#push(out, 'npi', location, s);
-      else if (SSN_HINT.test(k) && isUsSsn(s.padStart(9, '0'), true)) this.#push(out, 'us_ssn', location, s);
+      if (ki.npi && isNpi(s)) this.#push(out, 'npi', location, s);
+      else if (ki.ssn && isUsSsn(s.padStart(9, '0'), true)) this.#push(out, 'us_ssn', location, s);
       return;
     }
     const s = value.trim();
     if (s.length === 0) return;
-    if (PASSWORD_KEYS.has(k)) return this.#push(out, 'password', location, s);
+    if (ki.password) return this.#push(out, 'password', location, s);
     if (s.length > this.#maxValueLength) return;
-    const whole = this.#wholeValueKind(s, k);
+    const whole = this.#wholeValueKind(s, ki);
     if (whole) return this.#push(out, whole, location, s);
-    if (DOB_KEYS.has(k) && (isIsoDate(s) || isDateTime(s) || /^\d{1,2}\/\d{1,2}\/\d{4}$/.test(s))) {
+    if (ki.dob && (isIsoDate(s) || isDateTime(s) || /^\d{1,2}\/\d{1,2}\/\d{4}$/.test(s))) {
       return this.#push(out, 'date_of_birth', location, s);
     }
-    if (ADDRESS_KEYS.has(k)) return this.#push(out, 'postal_address', location, s);
-    if (MEDICAL_KEYS.has(k)) return this.#push(out, 'medical_record', location, s);
+    if (ki.address) return this.#push(out, 'postal_address', location, s);
+    if (ki.medical) return this.#push(out, 'medical_record', location, s);
     if (s.length >= 20) this.#scanText(location, s, out);
   }
 
-  #wholeValueKind(s: string, k: string): DataClassKind | null {
+  #keyInfo(key: string): KeyInfo {
+    let ki = this.#keyCache.get(key);
+    if (ki === undefined) {
+      if (this.#keyCache.size >= KEY_CACHE_SIZE) this.#keyCache.clear();
+      ki = keyInfoOf(key);
+      this.#keyCache.set(key, ki);
+    }
+    return ki;
+  }
+
+  /**
+   * The class a whole value has, checked in a fixed order (the first match
+   * wins). The prefixed secrets are only tried when the first character fits
+   * their prefix, and the remaining validators (card, SSN, NPI, IBAN, phone,
+   * IP address, ICD-10) all need an ASCII digit or a colon: these guards skip
+   * validators that cannot succeed and never change the result.
+   */
+  #wholeValueKind(s: string, ki: KeyInfo): DataClassKind | null {
     if (s.includes('@')) return isEmail(s) ? 'email' : null;
     if (s.startsWith('eyJ')) return isJwt(s) ? 'jwt' : null;
     if (s.startsWith('-----BEGIN')) return isPemPrivateKey(s) ? 'private_key' : null;
-    if (isAwsAccessKeyId(s)) return 'aws_access_key_id';
-    if (isGithubToken(s)) return 'github_token';
-    if (isSlackToken(s)) return 'slack_token';
-    if (isStripeSecretKey(s)) return 'stripe_key';
-    if (AWS_SECRET_HINT.test(k) && isAwsSecretKey(s)) return 'aws_secret_key';
+    const c0 = s.charCodeAt(0);
+    if (c0 === 0x41 /* A */ && isAwsAccessKeyId(s)) return 'aws_access_key_id';
+    if (c0 === 0x67 /* g */ && isGithubToken(s)) return 'github_token';
+    if (c0 === 0x78 /* x */ && isSlackToken(s)) return 'slack_token';
+    if ((c0 === 0x73 /* s */ || c0 === 0x72 /* r */) && isStripeSecretKey(s)) return 'stripe_key';
+    if (ki.awsSecret && isAwsSecretKey(s)) return 'aws_secret_key';
+    if (!DIGIT_OR_COLON_RE.test(s)) return null;
     if (isPaymentCard(s)) return 'payment_card';
-    if (isUsSsn(s, SSN_HINT.test(k))) return 'us_ssn';
-    if (NPI_HINT.test(k) && isNpi(s)) return 'npi';
+    if (isUsSsn(s, ki.ssn)) return 'us_ssn';
+    if (ki.npi && isNpi(s)) return 'npi';
     if (isIban(s)) return 'iban';
     if (isPhone(s)) return 'phone';
     if (isIpv4(s) || isIpv6(s)) return 'ip_address';
-    if (isIcd10(s) && (s.includes('.') || ICD_HINT.test(k))) return 'icd10';
+    if (isIcd10(s) && (s.includes('.') || ki.icd)) return 'icd10';
     return null;
   }
 
   /** Candidates inside free text (a log line, a note): each validated, one hit per class. */
   #scanText(location: string, s: string, out: DataClassHit[]): void {
-    for (const [re, kind] of CANDIDATES) {
+    for (const [re, kind, may] of CANDIDATES) {
+      if (!may(s)) continue;
       re.lastIndex = 0;
       for (let m = re.exec(s); m !== null; m = re.exec(s)) {
         if (VALIDATOR[kind]!(m[0])) {

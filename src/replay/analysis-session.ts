@@ -164,11 +164,13 @@ export class AnalysisSession {
           events,
           spec,
           inventory: inventory ? inventory.inventory : null,
+          // Findings stored next to the inventory: stream resume beyond the ring.
+          ...(options.db !== null ? { findingsDb: options.db } : {}),
         });
         if (inventory) service.watcher.prime(inventory.endpoints());
         service.setReady(true);
         const started = service;
-        closers.push(() => started.close('replay finished'));
+        closers.push(() => started.close('sensor stopped'));
       }
       const session = new AnalysisSession({ inventory, engine, builder, bus, service, events });
       session.#closers.push(...closers);

@@ -141,6 +141,7 @@ export class StreamBridge {
         events.add(m.event);
         if (m.metric === 'rejected') metrics.streamRejected.inc({ reason: m.reason });
         else if (m.metric === 'disconnects') metrics.streamDisconnects.inc({ reason: m.reason });
+        if (m.ack > 0 && this.#closed === null) this.#post({ type: 'ack', id: m.ack });
         return;
       case 'clients':
         this.#clients = m.count;

@@ -44,6 +44,7 @@ export class StreamHost {
   readonly #server: Server;
   readonly #stream: StreamServer;
   readonly #http = new Map<number, ServerResponse>();
+  readonly #acks = new Map<number, () => void>();
   readonly #fetches = new Map<number, { resolve: (r: Awaited<ReturnType<StoreReader>>) => void; reject: (e: Error) => void }>();
   #nextId = 1;
   #closing = false;
@@ -53,7 +54,14 @@ export class StreamHost {
     const ring = new FrameRing(init.ringCapacity, init.evictedThrough);
     const guard = new RequestGuard(init.tokens === null ? null : TokenStore.fromDigests(init.tokens), init.allowedOrigins);
     const report: StreamReporter = {
-      count: (event, metric, reason) => this.#post({ type: 'count', event, metric, reason }),
+      count: (event, metric, reason, then) => {
+        let ack = 0;
+        if (then) {
+          ack = this.#nextId++;
+          this.#acks.set(ack, then);
+        }
+        this.#post({ type: 'count', event, metric, reason, ack });
+      },
       clients: (count) => this.#post({ type: 'clients', count }),
       sent: (count) => this.#post({ type: 'sent', count }),
     };
@@ -145,6 +153,12 @@ export class StreamHost {
         f?.resolve({ frames: framesOf(m.batch).map((b) => new StreamFrame(b)), gap: m.gap });
         return;
       }
+      case 'ack': {
+        const then = this.#acks.get(m.id);
+        this.#acks.delete(m.id);
+        then?.();
+        return;
+      }
       case 'close':
         void this.#close(m.reason);
         return;
@@ -156,6 +170,8 @@ export class StreamHost {
     this.#closing = true;
     for (const f of this.#fetches.values()) f.reject(new Error('closing'));
     this.#fetches.clear();
+    for (const then of this.#acks.values()) then();
+    this.#acks.clear();
     await this.#stream.close(reason);
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());

@@ -41,8 +41,12 @@ import type { BatchFrame, CountMetric } from './stream-worker-protocol.js';
 
 /** Where the stream reports what it counts (the worker forwards to the main thread). */
 export interface StreamReporter {
-  /** One event (`stream.*`), and the labelled metric it also advances. */
-  count(event: string, metric: CountMetric, reason: string): void;
+  /**
+   * One event (`stream.*`), and the labelled metric it also advances. With
+   * `then`: called once the count is visible on the main thread, so a client
+   * never sees a refusal or disconnect before it is counted.
+   */
+  count(event: string, metric: CountMetric, reason: string, then?: () => void): void;
   clients(count: number): void;
   sent(count: number): void;
 }
@@ -180,7 +184,7 @@ export class StreamServer {
     const session = new StreamSession(ws, this.#ring, { encoding, principal, expiresAtMs, filter }, {
       maxBufferedBytes: this.#opts.maxBufferedBytes,
       slowCloseGraceMs: this.#opts.slowCloseGraceMs,
-      onSlow: () => this.#disconnected('slow_consumer'),
+      onSlow: (then) => this.#disconnected('slow_consumer', then),
       onBadMessage: () => this.#report.count('stream.bad_messages', null, ''),
       store: this.#store,
     });
@@ -220,11 +224,10 @@ export class StreamServer {
       if (s.closing) continue;
       if (s.expiresAtMs !== null && now >= s.expiresAtMs) {
         s.markClosing();
-        this.#disconnected('token_expired');
-        s.ws.close(CLOSE_TOKEN_EXPIRED, 'token expired');
+        this.#disconnected('token_expired', () => s.ws.close(CLOSE_TOKEN_EXPIRED, 'token expired'));
       } else if (!s.alive) {
-        this.#disconnected('heartbeat_timeout');
-        s.ws.terminate();
+        s.markClosing();
+        this.#disconnected('heartbeat_timeout', () => s.ws.terminate());
       } else {
         s.alive = false;
         s.ws.ping();
@@ -232,13 +235,12 @@ export class StreamServer {
     }
   }
 
-  #disconnected(reason: string): void {
-    this.#report.count(`stream.${reason}`, 'disconnects', reason);
+  #disconnected(reason: string, then: () => void): void {
+    this.#report.count(`stream.${reason}`, 'disconnects', reason, then);
   }
 
   #refuse(socket: Duplex, code: HttpErrorCode, reason: string, message: string): void {
-    this.#report.count(`stream.rejected_${reason}`, 'rejected', reason);
-    refuseUpgrade(socket, code, message);
+    this.#report.count(`stream.rejected_${reason}`, 'rejected', reason, () => refuseUpgrade(socket, code, message));
   }
 }
 

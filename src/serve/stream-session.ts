@@ -37,8 +37,8 @@ export interface StreamSessionOptions {
   slowCloseGraceMs: number;
   /** Bytes sent per catch-up step. Default 256 KiB. */
   chunkBytes?: number;
-  /** Called once when the session is cut off for being slow. */
-  onSlow: () => void;
+  /** Called once when the session is cut off for being slow; the close follows when `then` is called. */
+  onSlow: (then: () => void) => void;
   /** Called for each bad client message (counted by the server). */
   onBadMessage: () => void;
   /** Resume source beyond the ring; null: a gap message instead. */
@@ -227,9 +227,10 @@ export class StreamSession {
   #cutSlow(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#opts.onSlow();
-    this.ws.close(CLOSE_SLOW_CONSUMER, `slow consumer: more than ${this.#opts.maxBufferedBytes} bytes waiting`);
-    setTimeout(() => this.ws.terminate(), this.#opts.slowCloseGraceMs).unref();
+    this.#opts.onSlow(() => {
+      this.ws.close(CLOSE_SLOW_CONSUMER, `slow consumer: more than ${this.#opts.maxBufferedBytes} bytes waiting`);
+      setTimeout(() => this.ws.terminate(), this.#opts.slowCloseGraceMs).unref();
+    });
   }
 
   /** Mark closing (server shutdown, expiry) so no more messages are queued. */

@@ -53,6 +53,7 @@ export type MainToWorker =
   | { type: 'batch'; batch: FrameBatch }
   | { type: 'httpResponse'; id: number; status: number; headers: OutgoingHttpHeaders; body: string }
   | { type: 'storeRows'; id: number; batch: FrameBatch | null; gap: { from: number; to: number } | null }
+  | { type: 'ack'; id: number }
   | { type: 'close'; reason: string };
 
 export type CountMetric = 'rejected' | 'disconnects' | null;
@@ -62,7 +63,8 @@ export type WorkerToMain =
   | { type: 'startError'; code: 'ERR_LISTEN' | 'ERR_TLS'; message: string }
   | { type: 'http'; id: number; method: string; url: string; headers: IncomingHttpHeaders }
   | { type: 'fetchStore'; id: number; after: number; upTo: number; limit: number }
-  | { type: 'count'; event: string; metric: CountMetric; reason: string }
+  /** `ack` > 0: answer with {type:'ack', id: ack} once counted (the worker waits for it before the client can see the outcome). */
+  | { type: 'count'; event: string; metric: CountMetric; reason: string; ack: number }
   | { type: 'clients'; count: number }
   | { type: 'sent'; count: number }
   | { type: 'closed' };
