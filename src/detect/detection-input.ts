@@ -26,6 +26,7 @@ import { EventCounter } from '../stats/event-counter.js';
 import { DataClassifier, type DataCategory, type DataClassHit, type DataClassKind } from '../inventory/data-classes.js';
 import { decodeJwt, detectAuth, type AuthScheme } from '../inventory/auth-detect.js';
 import { isJsonMediaType, mediaTypeOf, parseUrlEncoded, queryOfTarget } from '../inventory/message-fields.js';
+import { parseJsonSample } from '../inventory/json-sample.js';
 import { pathOfTarget } from '../inventory/path-template.js';
 import { hostOf, tenantOf } from '../inventory/observed-transaction.js';
 import { PrincipalResolver, basicUser, type ResolvedPrincipal } from './principal.js';
@@ -215,11 +216,9 @@ export class DetectionInputBuilder {
     const text = Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength).toString('utf8');
     let fields: [string, string][] = [];
     if (isJsonMediaType(mt) || (mt === '' && text.trimStart().startsWith('{'))) {
-      try {
-        flattenJson('body', JSON.parse(text), fields, this.#maxParams, 0);
-      } catch {
-        this.#events.add('detect.body_unparsed');
-      }
+      const parsed = parseJsonSample(sample, () => text);
+      if (parsed.ok) flattenJson('body', parsed.value, fields, this.#maxParams, 0);
+      else this.#events.add('detect.body_unparsed');
     } else if (mt === 'application/x-www-form-urlencoded' || mt === '') {
       fields = parseUrlEncoded(text, this.#maxParams).map(([n, v]) => [`body.${n}`, v]);
     }
@@ -243,12 +242,9 @@ export class DetectionInputBuilder {
     const responseData: DetectionInput['responseData'] = [];
     const responseIds: string[] = [];
     if (!sample || sample.length === 0 || !isJsonMediaType(mediaTypeOf(record.responseContentType))) return { responseData, responseIds };
-    let doc: unknown;
-    try {
-      doc = JSON.parse(Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength).toString('utf8'));
-    } catch {
-      return { responseData, responseIds };
-    }
+    const parsed = parseJsonSample(sample, bufferUtf8);
+    if (!parsed.ok) return { responseData, responseIds };
+    const doc = parsed.value;
     const hits: DataClassHit[] = [];
     this.#classifier.scanJson('response.body', doc, hits);
     const keys = new Set<string>();
@@ -271,19 +267,41 @@ function flattenJson(loc: string, v: unknown, out: [string, string][], max: numb
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) flattenJson(`${loc}.${k}`, x, out, max, depth + 1);
 }
 
+/**
+ * Object ids of a parsed JSON document, in document order, deduplicated.
+ * Object.keys (not Object.entries: no pair array per property) gives the same
+ * keys in the same order; the id-key test is memoized per key name.
+ */
 function collectIds(v: unknown, out: string[], max: number, depth: number, capped: () => void, key = ''): void {
   if (depth > 8) return;
   if (Array.isArray(v)) {
     for (const x of v) collectIds(x, out, max, depth + 1, capped, key);
   } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) collectIds(x, out, max, depth + 1, capped, k);
-  } else if ((typeof v === 'string' || typeof v === 'number') && ID_KEY_RE.test(key)) {
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) collectIds(o[k], out, max, depth + 1, capped, k);
+  } else if ((typeof v === 'string' || typeof v === 'number') && isIdKey(key)) {
     const s = String(v);
     if (out.includes(s)) return;
     if (out.length >= max) return capped();
     out.push(s);
   }
 }
+
+/** Id-key test results by key name; cleared when ID_KEY_CACHE_SIZE names are held. */
+const idKeyCache = new Map<string, boolean>();
+const ID_KEY_CACHE_SIZE = 4096;
+
+function isIdKey(key: string): boolean {
+  let r = idKeyCache.get(key);
+  if (r === undefined) {
+    if (idKeyCache.size >= ID_KEY_CACHE_SIZE) idKeyCache.clear();
+    r = ID_KEY_RE.test(key);
+    idKeyCache.set(key, r);
+  }
+  return r;
+}
+
+const bufferUtf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
 function safeDecode(s: string): string {
   if (!s.includes('%')) return s;

@@ -36,6 +36,7 @@ import { hostOf, tenantOf, type ObservedTransaction } from './observed-transacti
 import {
   PathTemplater, pathOfTarget, type PathTemplaterOptions, type PathTemplaterState, type TemplateParam,
 } from './path-template.js';
+import { parseJsonSample } from './json-sample.js';
 import { inferSchema, type SchemaOptions } from './schema-infer.js';
 import { redactSensitiveEnums } from './schema-redact.js';
 import { decodeSegment } from './segment-kind.js';
@@ -79,6 +80,7 @@ const BORING_HEADERS = new Set([
 ]);
 
 const utf8 = new TextDecoder('utf-8');
+const decodeUtf8 = (bytes: Uint8Array): string => utf8.decode(bytes);
 
 /** Keys naming a person or account: their values are never enum candidates (nor are sensitive keys'). */
 const PERSONAL_KEYS = new Set(['name', 'firstname', 'lastname', 'fullname', 'givenname', 'familyname', 'surname',
@@ -284,14 +286,13 @@ export class EndpointInventory {
     if (n >= this.#analyzeFirst && body.count % this.#analyzeEvery !== 0) return;
     body.analyzed = n + 1;
     if (isJsonMediaType(mt) || (mt === '' && (sample[0] === 0x7b || sample[0] === 0x5b))) {
-      let value: unknown;
-      try {
-        value = JSON.parse(utf8.decode(sample));
-      } catch {
+      const parsed = parseJsonSample(sample, decodeUtf8);
+      if (!parsed.ok) {
         body.unparsed = (body.unparsed ?? 0) + 1;
         this.#events.add('inventory.body_unparsed');
         return;
       }
+      const value = parsed.value;
       const from = hits.length;
       body.schema = inferSchema(value, this.#schema, this.#events, body.schema);
       this.#classifier.scanJson(where, value, hits);

@@ -37,6 +37,9 @@
  * captured packets/s, kernel drops; saved under `liveCapture`, no bar.
  * Skipped (with the reason) without root / tcpreplay / the addon.
  *
+ * Detection (issue 4): µs per transaction in DetectionInputBuilder.build and
+ * in the detectors, state sizes against caps (detection-bench.ts); --skip-detection.
+ *
  * Options: --size-mb N (default 500), --seed N (default 1), --skip-inventory,
  * --skip-live, --live-packets N.
  */
@@ -46,6 +49,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchCapture } from './bench-capture.js';
 import { runInventoryBench, type InventoryBenchResult } from './inventory-bench.js';
+import { runDetectionBench, type DetectionBenchResult } from './detection-bench.js';
 import { measureCommand, type Measurement } from './measure-command.js';
 import { liveBenchSkipReason, runLiveCaptureBench, type LiveBenchResult } from './live-capture-bench.js';
 
@@ -233,6 +237,18 @@ async function main(): Promise<number> {
       `(${fmt(iv.endToEndUsPerTransaction, 1)} µs/tx, ${fmt(iv.ratio, 2)}× baseline)`);
   }
 
+  let detection: DetectionBenchResult | null = null;
+  if (!process.argv.includes('--skip-detection')) {
+    console.log('\nrunning detector cost (in-process: replay with detail → DetectionInputBuilder → DetectionEngine) …');
+    detection = await runDetectionBench(capture.path);
+    const d = detection;
+    console.log(`detection: ${fmt(d.transactions)} transactions; build ${fmt(d.buildUsPerTransaction, 1)} µs/tx, ` +
+      `detectors ${fmt(d.observeUsPerTransaction, 1)} µs/tx (main thread); ${fmt(d.episodes)} episodes, ${fmt(d.findingsEmitted)} emissions`);
+    for (const det of d.detectors) {
+      console.log(`  ${det.name}: state ${fmt(det.stateSize)} / ${fmt(det.stateCap)}, cap hits ${fmt(det.capHits)}`);
+    }
+  }
+
   let liveCapture: LiveBenchResult | { skipped: string } | null = null;
   if (!process.argv.includes('--skip-live')) {
     const why = liveBenchSkipReason(ROOT);
@@ -270,6 +286,7 @@ async function main(): Promise<number> {
     sanity: { ok: sanityOk, tolerance: SANITY_TOLERANCE, runs: sanity, generatorRequests: truth.requests },
     bar: { speedRatio, speedBar: SPEED_BAR, speedPass, maxPeakRssMiB: maxRssMiB, rssBarMiB: RSS_BAR_KIB / 1024, rssPass, pass: speedPass && rssPass },
     inventory,
+    detection,
     liveCapture,
     notes: { basis: `Rates use the capture file size (${truth.fileBytes} B) and packet count; ratios are tool wall / apisensor wall.`, baseline: base.name },
   };
