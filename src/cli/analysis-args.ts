@@ -118,16 +118,3 @@ export function analysisJson(a: AnalysisSummary) {
     events: a.events,
   };
 }
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function waitForSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}

@@ -5,15 +5,15 @@
  * mid-capture (everything before was processed and reported). Start-up
  * problems throw a coded ApisensorError (one line, see live-capture-error.ts).
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs, openTransactionsWriter } from './cli-args.js';
 import { defaultWorkerCount } from '../replay/replay.js';
 import { formatSummary } from '../replay/summary.js';
 import { DEFAULT_DB_FILE } from '../inventory/inventory-session.js';
 import { AnalysisSession } from '../replay/analysis-session.js';
 import { SERVE_ARG_OPTIONS, serviceOptionsFromArgs } from './serve-command.js';
 import { analysisJson, analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, formatAnalysis } from './analysis-args.js';
-import { JsonlWriter, transactionToJson } from '../replay/transaction-jsonl.js';
+import { transactionToJson } from '../replay/transaction-jsonl.js';
 import { runLiveCapture, type LiveCaptureResult, type LiveCaptureSummary } from '../capture/live-capture.js';
 import { loadPcapAddon } from '../capture/live-addon.js';
 import { checkCaptureInterface, checkCapturePrivileges } from '../capture/live-interface.js';
@@ -53,37 +53,28 @@ ${ANALYSIS_USAGE}
   -h, --help                this help`;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        interface: { type: 'string', short: 'i' },
-        filter: { type: 'string', short: 'f' },
-        snaplen: { type: 'string' },
-        'buffer-mb': { type: 'string' },
-        'capture-mode': { type: 'string' },
-        'fanout-group': { type: 'string' },
-        'no-promisc': { type: 'boolean' },
-        immediate: { type: 'boolean' },
-        workers: { type: 'string' },
-        transactions: { type: 'string' },
-        write: { type: 'string' },
-        'write-max-mb': { type: 'string' },
-        duration: { type: 'string' },
-        count: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        'list-interfaces': { type: 'boolean', short: 'D' },
-        help: { type: 'boolean', short: 'h' },
-        ...ANALYSIS_ARG_OPTIONS,
-        ...SERVE_ARG_OPTIONS,
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see apisensor capture --help)`);
-  }
+  return parseCommandArgs('capture', args, {
+    interface: { type: 'string', short: 'i' },
+    filter: { type: 'string', short: 'f' },
+    snaplen: { type: 'string' },
+    'buffer-mb': { type: 'string' },
+    'capture-mode': { type: 'string' },
+    'fanout-group': { type: 'string' },
+    'no-promisc': { type: 'boolean' },
+    immediate: { type: 'boolean' },
+    workers: { type: 'string' },
+    transactions: { type: 'string' },
+    write: { type: 'string' },
+    'write-max-mb': { type: 'string' },
+    duration: { type: 'string' },
+    count: { type: 'string', short: 'c' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    'list-interfaces': { type: 'boolean', short: 'D' },
+    help: { type: 'boolean', short: 'h' },
+    ...ANALYSIS_ARG_OPTIONS,
+    ...SERVE_ARG_OPTIONS,
+  }, false);
 }
 
 function wholeNumber(flag: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -156,7 +147,7 @@ interface CaptureSettings {
 async function captureWith(values: ReturnType<typeof parse>['values'], analysis: AnalysisSession, c: CaptureSettings): Promise<number> {
   const { iface, snaplen, bufferMb, workers, writeMaxMb, maxPackets, duration, mode, fanoutGroup } = c;
   if (analysis.service && !values.quiet) process.stderr.write(`apisensor: serving findings on ${analysis.service.url}\n`);
-  const writer = values.transactions ? openWriter(values.transactions) : null;
+  const writer = values.transactions ? openTransactionsWriter(values.transactions) : null;
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
@@ -231,13 +222,6 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
   return 0;
 }
 
-function openWriter(file: string): JsonlWriter {
-  try {
-    return new JsonlWriter(file);
-  } catch (err) {
-    throw new UsageError(`cannot write transactions file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_OUTPUT_OPEN');
-  }
-}
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const pct = (r: number): string => `${(r * 100).toFixed(r > 0 && r < 0.001 ? 4 : 2)}%`;

@@ -7,8 +7,8 @@
  * command line or an unknown endpoint; ApisensorError from the store or the
  * spec loader, see src/inventory/inventory-session.ts). Returns the exit code.
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './cli-args.js';
 import { endpointId, findEndpoints } from '../inventory/endpoint-lookup.js';
 import type { EndpointStats } from '../inventory/endpoint-stats.js';
 import {
@@ -47,23 +47,14 @@ const SUBCOMMAND_OPTIONS: Record<string, readonly string[]> = {
 };
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        db: { type: 'string' },
-        host: { type: 'string' },
-        spec: { type: 'string' },
-        format: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see apisensor inventory --help)`);
-  }
+  return parseCommandArgs('inventory', args, {
+    db: { type: 'string' },
+    host: { type: 'string' },
+    spec: { type: 'string' },
+    format: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
 }
 
 function write(text: string): void {

@@ -2,18 +2,18 @@
  * `apisensor replay FILE...`: replays capture files through the pipeline and
  * reports transactions and the run summary. Returns the exit code.
  */
-import { parseArgs } from 'node:util';
 import { accessSync, constants, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs, openTransactionsWriter, waitForSignal } from './cli-args.js';
 import { CaptureFile } from '../capture/capture-file.js';
 import { replayFiles, defaultWorkerCount } from '../replay/replay.js';
 import { formatSummary } from '../replay/summary.js';
-import { JsonlWriter, transactionToJson } from '../replay/transaction-jsonl.js';
+import { transactionToJson } from '../replay/transaction-jsonl.js';
 import type { TransactionRecord } from '../http/transaction-record.js';
 import { DEFAULT_DB_FILE } from '../inventory/inventory-session.js';
 import { AnalysisSession } from '../replay/analysis-session.js';
 import { SERVE_ARG_OPTIONS, serviceOptionsFromArgs } from './serve-command.js';
-import { analysisJson, analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, formatAnalysis, waitForSignal } from './analysis-args.js';
+import { analysisJson, analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, formatAnalysis } from './analysis-args.js';
 
 export const REPLAY_USAGE = `usage: apisensor replay FILE... [options]
 
@@ -29,25 +29,16 @@ ${ANALYSIS_USAGE}
   -h, --help                this help`;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        transactions: { type: 'string' },
-        json: { type: 'boolean' },
-        workers: { type: 'string' },
-        list: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        ...ANALYSIS_ARG_OPTIONS,
-        ...SERVE_ARG_OPTIONS,
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see apisensor --help)`);
-  }
+  return parseCommandArgs('replay', args, {
+    transactions: { type: 'string' },
+    json: { type: 'boolean' },
+    workers: { type: 'string' },
+    list: { type: 'string' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    ...ANALYSIS_ARG_OPTIONS,
+    ...SERVE_ARG_OPTIONS,
+  });
 }
 
 function nonNegativeInt(flag: string, value: string | undefined, fallback: number): number {
@@ -84,7 +75,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     analysisOptionsFromArgs(values, DEFAULT_DB_FILE, values.serve ? serviceOptionsFromArgs(values) : null),
   );
   try {
-    const writer = values.transactions ? openWriter(values.transactions) : null;
+    const writer = values.transactions ? openTransactionsWriter(values.transactions) : null;
     const listed: TransactionRecord[] = [];
     const onTransaction = (record: TransactionRecord): void => {
       writer?.write(transactionToJson(record));
@@ -124,13 +115,6 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
 }
 
-function openWriter(file: string): JsonlWriter {
-  try {
-    return new JsonlWriter(file);
-  } catch (err) {
-    throw new UsageError(`cannot write transactions file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_OUTPUT_OPEN');
-  }
-}
 
 function formatTransactionTable(rows: TransactionRecord[], total: number): string {
   const lines = rows.map((t) => {

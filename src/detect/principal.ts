@@ -53,9 +53,13 @@ export function maskCredential(value: string): string {
   return `${value.slice(0, 3)}***${value.slice(-2)}`;
 }
 
+/** Cached principal hashes per resolver. */
+const HASH_CACHE_SIZE = 8192;
+
 export class PrincipalResolver {
   readonly #salt: string;
   readonly #trusted: IpMatcher;
+  readonly #hashCache = new Map<string, string>();
 
   /** @throws TypeError when `salt` is empty or a trusted proxy entry is not an address/CIDR. */
   constructor(options: PrincipalResolverOptions) {
@@ -64,9 +68,20 @@ export class PrincipalResolver {
     this.#trusted = new IpMatcher(options.trustedProxies ?? []);
   }
 
-  /** Salted hash of `kind:value`, 16 hex digits. */
+  /**
+   * Salted hash of `kind:value`, 16 hex digits. Recent results are cached
+   * (HASH_CACHE_SIZE entries, cleared when full): a principal calls many
+   * times and an HMAC costs microseconds.
+   */
   hash(kind: PrincipalKind, value: string): string {
-    return createHmac('sha256', this.#salt).update(`${kind}:${value}`).digest('hex').slice(0, 16);
+    const input = `${kind}:${value}`;
+    let h = this.#hashCache.get(input);
+    if (h === undefined) {
+      if (this.#hashCache.size >= HASH_CACHE_SIZE) this.#hashCache.clear();
+      h = createHmac('sha256', this.#salt).update(input).digest('hex').slice(0, 16);
+      this.#hashCache.set(input, h);
+    }
+    return h;
   }
 
   /**

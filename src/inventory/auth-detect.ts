@@ -46,8 +46,33 @@ export function isSessionCookieName(name: string): boolean {
 
 const B64URL_PART_RE = /^[A-Za-z0-9_-]+$/;
 
-/** Decoded JOSE header and claims of a JWS compact token, or null when it is not one. */
-export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } | null {
+/** JOSE header and claims of a JWS compact token. */
+export interface DecodedJwt {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+}
+
+/**
+ * One-entry memo: the inventory, the principal resolver and the detection
+ * input all decode the bearer token of the same request, one after another.
+ */
+let lastToken: string | null = null;
+let lastJwt: DecodedJwt | null = null;
+
+/**
+ * Decoded JOSE header and claims of a JWS compact token, or null when it is
+ * not one. The result of the previous call is returned again for the same
+ * token, so it is shared: callers must not modify it.
+ */
+export function decodeJwt(token: string): DecodedJwt | null {
+  if (token === lastToken) return lastJwt;
+  const jwt = decodeJwtUncached(token);
+  lastToken = token;
+  lastJwt = jwt;
+  return jwt;
+}
+
+function decodeJwtUncached(token: string): DecodedJwt | null {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[0] || !parts[1]) return null;
   if (!B64URL_PART_RE.test(parts[0]) || !B64URL_PART_RE.test(parts[1]) || (parts[2] !== '' && !B64URL_PART_RE.test(parts[2]!))) {
