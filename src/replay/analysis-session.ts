@@ -186,6 +186,11 @@ export class AnalysisSession {
     return this.#inventory !== null || this.#engine !== null;
   }
 
+  /** The bus every finding of this run is published on (sinks and the service subscribe to it). */
+  get bus(): FindingBus {
+    return this.#bus;
+  }
+
   /** The running service (with `serve`), e.g. to print its URL. */
   get service(): Service | null {
     return this.#service;
