@@ -216,7 +216,7 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
     }
   }
   if (result.error) {
-    process.stderr.write(`apisensor: ${result.error.message}\n`);
+    process.stderr.write(`apisensor: ${result.error.message}${'code' in result.error ? ` [${String(result.error.code)}]` : ''}\n`);
     return 1;
   }
   return 0;
@@ -253,7 +253,13 @@ export function formatCaptureHealth(h: CaptureHealth): string[] {
   if (h.windowsWithDrops > 0) {
     lines.push(`  drops          in ${fmt(h.windowsWithDrops)} of ${fmt(h.windows.length + h.windowsDiscarded)} windows of ${h.windowMs / 1000} s; peak ${pct(h.peakDropRate)}`);
   }
-  if (h.unread > 0) lines.push(`  unread         ${fmt(h.unread)} packets still in the ring at close`);
+  if (h.unread > 0) {
+    // On loopback libpcap sees every packet twice and discards the outgoing copy itself: not a loss.
+    const why = h.interface === 'lo' || h.interface.startsWith('lo:')
+      ? 'counted by the kernel but not read: on loopback, the outgoing copy of each packet that libpcap discards (not a loss)'
+      : 'counted by the kernel but not read: still in the ring at close';
+    lines.push(`  unread         ${fmt(h.unread)} packets ${why}`);
+  }
   if (h.batchTruncated > 0) lines.push(`  truncated      ${fmt(h.batchTruncated)} packets cut by a full batch buffer`);
   return lines;
 }

@@ -17,7 +17,22 @@ export function parseCommandArgs<O extends Options>(command: string, args: strin
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see apisensor ${command} --help)`);
+    throw new UsageError(`${describeParseError(err as Error & { code?: string })} (see apisensor ${command} --help)`);
+  }
+}
+
+/** node:util's parse errors, rephrased as one short line. */
+function describeParseError(err: Error & { code?: string }): string {
+  const option = /'(-[^' ]*)/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option '${option ?? '?'}'`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return option ? `option '${option}' needs a value` : err.message.split('\n')[0]!;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[0] ?? ''}`.trim();
+    default:
+      return err.message.split('\n')[0]!;
   }
 }
 

@@ -51,7 +51,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ApisensorError) {
-      process.stderr.write(`apisensor: ${err.message}\n`);
+      process.stderr.write(`apisensor: ${err.message} [${err.code}]\n`);
       process.exitCode = err.exitCode;
     } else {
       process.stderr.write(`apisensor: internal error: ${(err as Error)?.stack ?? String(err)}\n`);

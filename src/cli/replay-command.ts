@@ -106,7 +106,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       await waitForSignal();
     }
     if (result.error) {
-      process.stderr.write(`apisensor: ${result.error.message}\n`);
+      process.stderr.write(`apisensor: ${result.error.message}${'code' in result.error ? ` [${String(result.error.code)}]` : ''}\n`);
       return 1;
     }
     return 0;

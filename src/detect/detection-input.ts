@@ -246,7 +246,7 @@ export class DetectionInputBuilder {
     if (!parsed.ok) return { responseData, responseIds };
     const doc = parsed.value;
     const hits: DataClassHit[] = [];
-    this.#classifier.scanJson('response.body', doc, hits);
+    this.#classifier.scanJsonKinds('response.body', doc, hits);
     const keys = new Set<string>();
     for (const h of hits) {
       const k = `${h.kind}|${h.location}`;
@@ -254,7 +254,8 @@ export class DetectionInputBuilder {
       keys.add(k);
       responseData.push({ kind: h.kind, category: h.category, location: h.location });
     }
-    collectIds(doc, responseIds, this.#maxIds, 0, () => this.#events.add('detect.input_ids_cap'));
+    const dropped = collectIds(doc, responseIds, this.#maxIds);
+    if (dropped > 0) this.#events.add('detect.input_ids_cap', dropped);
     return { responseData, responseIds };
   }
 }
@@ -268,23 +269,46 @@ function flattenJson(loc: string, v: unknown, out: [string, string][], max: numb
 }
 
 /**
- * Object ids of a parsed JSON document, in document order, deduplicated.
- * Object.keys (not Object.entries: no pair array per property) gives the same
- * keys in the same order; the id-key test is memoized per key name.
+ * Object ids of a parsed JSON document (values of id-like keys, as text), in
+ * document order, deduplicated, at most `max` appended to `out`. Returns how
+ * many id values were dropped by the cap (each occurrence not among the kept
+ * ones counts). Nesting below depth 8 is not read. Object.keys (not
+ * Object.entries: no pair array per property) gives the same keys in the same
+ * order; scalar properties are handled without a call each.
  */
-function collectIds(v: unknown, out: string[], max: number, depth: number, capped: () => void, key = ''): void {
-  if (depth > 8) return;
-  if (Array.isArray(v)) {
-    for (const x of v) collectIds(x, out, max, depth + 1, capped, key);
-  } else if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) collectIds(o[k], out, max, depth + 1, capped, k);
-  } else if ((typeof v === 'string' || typeof v === 'number') && isIdKey(key)) {
-    const s = String(v);
-    if (out.includes(s)) return;
-    if (out.length >= max) return capped();
+function collectIds(v: unknown, out: string[], max: number): number {
+  const kept = new Set<string>();
+  let dropped = 0;
+  const add = (x: string | number): void => {
+    const s = String(x);
+    if (kept.has(s)) return;
+    if (out.length >= max) {
+      dropped++;
+      return;
+    }
     out.push(s);
-  }
+    kept.add(s);
+  };
+  const walk = (x: unknown, d: number, k: string): void => {
+    if (d > 8) return;
+    if (Array.isArray(x)) {
+      for (const item of x) walk(item, d + 1, k);
+    } else if (x && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      for (const name of Object.keys(o)) {
+        const y = o[name];
+        if (typeof y === 'string' || typeof y === 'number') {
+          if (d < 8 && isIdKey(name)) add(y);
+        } else if (y !== null && typeof y === 'object') {
+          walk(y, d + 1, name);
+        }
+      }
+    } else if ((typeof x === 'string' || typeof x === 'number') && isIdKey(k)) {
+      add(x);
+    }
+  };
+  walk(v, 0, '');
+  return dropped;
 }
 
 /** Id-key test results by key name; cleared when ID_KEY_CACHE_SIZE names are held. */

@@ -10,6 +10,7 @@ export class BodySample {
   #buf: Uint8Array | null = null;
   #len = 0;
   #stopped = false;
+  #countOnly = false;
   /** True once body bytes beyond the cap were seen. */
   truncated = false;
 
@@ -19,7 +20,16 @@ export class BodySample {
 
   /** Size hint (Content-Length) for the first allocation. */
   hint(bytes: number): void {
-    if (this.#buf === null && bytes > 0) this.#buf = new Uint8Array(Math.min(this.#cap, bytes));
+    if (this.#buf === null && bytes > 0 && !this.#countOnly) this.#buf = new Uint8Array(Math.min(this.#cap, bytes));
+  }
+
+  /**
+   * From now on count bytes without copying them (nobody will read the
+   * sample): `length` and `truncated` behave as before, `bytes()` is empty.
+   * Call before the first append.
+   */
+  countOnly(): void {
+    this.#countOnly = true;
   }
 
   /** Copy `buf[off .. off+len)`; returns true when this call first hit the cap. */
@@ -27,7 +37,9 @@ export class BodySample {
     if (this.#stopped || len === 0) return false;
     const room = this.#cap - this.#len;
     const take = Math.min(room, len);
-    if (take > 0) {
+    if (take > 0 && this.#countOnly) {
+      this.#len += take;
+    } else if (take > 0) {
       const need = this.#len + take;
       if (this.#buf === null || this.#buf.length < need) {
         const grown = new Uint8Array(Math.min(this.#cap, Math.max(need, 2 * (this.#buf?.length ?? 2048))));
@@ -53,7 +65,7 @@ export class BodySample {
     return this.#len;
   }
 
-  /** The sampled bytes: a view of the internal buffer (stable: nothing is appended after the message ends). */
+  /** The sampled bytes: a view of the internal buffer (stable: nothing is appended after the message ends); empty after countOnly(). */
   bytes(): Uint8Array {
     return this.#buf === null ? new Uint8Array(0) : this.#buf.subarray(0, this.#len);
   }

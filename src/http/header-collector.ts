@@ -29,6 +29,7 @@ const CL = 3;
 
 export class HeaderCollector {
   readonly #cap: number;
+  readonly #keepList: boolean;
   #buf: Buffer = Buffer.allocUnsafe(1024);
   #len = 0;
   /** Flat [nameStart, nameEnd, valueStart, valueEnd] per field. */
@@ -41,8 +42,10 @@ export class HeaderCollector {
   /** Bytes offered beyond the cap were dropped. */
   truncated = false;
 
-  constructor(maxHeaderBytes: number) {
+  /** @param keepList build `HttpMessage.headers` (false: only the kept headers get strings). */
+  constructor(maxHeaderBytes: number, keepList = true) {
     this.#cap = maxHeaderBytes;
+    this.#keepList = keepList;
   }
 
   /** Start a new message. */
@@ -117,7 +120,7 @@ export class HeaderCollector {
         if (n === CL && msg.contentLengthValue === -1) msg.contentLengthValue = contentLengthOf(value);
         break;
       }
-      if (msg.headers.length < HEADER_LIST_CAP) {
+      if (this.#keepList && msg.headers.length < HEADER_LIST_CAP) {
         msg.headers.push([b.toString('latin1', ns, ne), value ?? b.toString('latin1', vs, ve)]);
       }
     }

@@ -64,6 +64,13 @@ export interface HttpOptions {
   maxPendingRequests?: number;
   /** Decode gzip / deflate / br body samples. Default true. */
   decodeBodies?: boolean;
+  /**
+   * Attach header lists and body samples to records (non-enumerable
+   * `requestHeaders` … `responseBodySample`). False when nobody reads them:
+   * no header list strings, no sample copies of bodies that are not
+   * content-decoded. Records are otherwise identical. Default true.
+   */
+  keepDetail?: boolean;
 }
 
 export type ResolvedHttpOptions = Readonly<Required<HttpOptions>>;
@@ -111,6 +118,7 @@ export function resolveHttpOptions(o: HttpOptions = {}): ResolvedHttpOptions {
     maxHeaderBytes: int('maxHeaderBytes', o.maxHeaderBytes, 65536, 256),
     maxPendingRequests: int('maxPendingRequests', o.maxPendingRequests, 64, 1),
     decodeBodies: o.decodeBodies ?? true,
+    keepDetail: o.keepDetail ?? true,
   });
 }
 
@@ -161,9 +169,15 @@ export class HttpConnection implements ConnectionHandler, HttpStreamOwner {
       clientIsOriginator: true,
       decodeBodies: opts.decodeBodies,
       maxBodySampleBytes: opts.maxBodySampleBytes,
+      keepDetail: opts.keepDetail,
       events,
     };
-    const limits = { maxHeaderBytes: opts.maxHeaderBytes, maxBodySampleBytes: opts.maxBodySampleBytes };
+    const limits = {
+      maxHeaderBytes: opts.maxHeaderBytes,
+      maxBodySampleBytes: opts.maxBodySampleBytes,
+      keepDetail: opts.keepDetail,
+      decodeBodies: opts.decodeBodies,
+    };
     this.#parsers = [
       new HttpStreamParser(0, this, events, limits, info.midstream),
       new HttpStreamParser(1, this, events, limits, info.midstream),

@@ -60,6 +60,15 @@ export interface HttpStreamOwner {
 export interface StreamParserLimits {
   maxHeaderBytes: number;
   maxBodySampleBytes: number;
+  /**
+   * Build each message's header list and keep its body sample bytes. When
+   * false (nobody reads them), the header list stays empty and a body is only
+   * counted (no copy) unless it will be content-decoded (`decodeBodies` and a
+   * Content-Encoding); lengths, truncation flags and events are unchanged.
+   * Default true.
+   */
+  keepDetail?: boolean;
+  decodeBodies?: boolean;
 }
 
 const State = { START: 0, SYNC: 1, PARSE: 2, HELD: 3, STOPPED: 4, ENDED: 5 } as const;
@@ -133,7 +142,7 @@ export class HttpStreamParser implements LlhttpCallbacks {
     this.#events = events;
     this.#limits = limits;
     this.#scanner = new StartLineScanner(limits.maxHeaderBytes);
-    this.#headers = new HeaderCollector(limits.maxHeaderBytes);
+    this.#headers = new HeaderCollector(limits.maxHeaderBytes, limits.keepDetail ?? true);
     this.#held = new HeldBytes(HELD_CAP, events);
     this.#state = midstream ? State.SYNC : State.START;
     this.#midstreamSync = midstream;
@@ -600,6 +609,9 @@ export class HttpStreamParser implements LlhttpCallbacks {
       ret = HeadersCompleteResult.SKIP_BODY;
     }
     msg.framing = framingOf(msg, ret);
+    if (!(this.#limits.keepDetail ?? true) && !((this.#limits.decodeBodies ?? true) && msg.contentEncoding !== null)) {
+      msg.sample.countOnly();
+    }
     if (msg.framing === 'length') msg.sample.hint(msg.contentLengthValue);
     this.#phase = Phase.BODY;
     return ret;

@@ -46,6 +46,8 @@ export interface BuildContext {
   clientIsOriginator: boolean;
   decodeBodies: boolean;
   maxBodySampleBytes: number;
+  /** Attach samples and header lists (non-enumerable); false: leave them out. */
+  keepDetail?: boolean;
   events: EventCounter;
 }
 
@@ -111,6 +113,7 @@ export function buildTransactionRecord(txn: PendingTransaction, c: BuildContext)
     userAgent: req?.userAgent ?? null,
     flags,
   };
+  if (c.keepDetail === false) return record;
   hidden(record, 'requestBodySample', reqBody.sample);
   hidden(record, 'responseBodySample', resBody.sample);
   hidden(record, 'requestHeaders', req?.headers);

@@ -203,6 +203,8 @@ export class DataClassifier {
   readonly #events: EventCounter | undefined;
   readonly #hashCache = new Map<string, string>();
   readonly #keyCache = new Map<string, KeyInfo>();
+  /** Inside scanJsonKinds: hits get no masked example and no hash. */
+  #kindsOnly = false;
   readonly #capped = new WeakSet<DataClassHit[]>();
 
   constructor(options: DataClassifierOptions) {
@@ -240,7 +242,8 @@ export class DataClassifier {
 
   #push(out: DataClassHit[], kind: DataClassKind, location: string, value: string): void {
     if (this.#full(out)) return;
-    out.push({ kind, category: DATA_CLASS_CATEGORY[kind], location, masked: maskValue(kind, value), hash: this.hash(value) });
+    if (this.#kindsOnly) out.push({ kind, category: DATA_CLASS_CATEGORY[kind], location, masked: '', hash: '' });
+    else out.push({ kind, category: DATA_CLASS_CATEGORY[kind], location, masked: maskValue(kind, value), hash: this.hash(value) });
   }
 
   /**
@@ -345,6 +348,20 @@ export class DataClassifier {
     for (const k of Object.keys(value)) {
       if (this.#full(out)) break;
       this.scanJson(`${location}.${k}`, (value as Record<string, unknown>)[k], out, k, depth + 1);
+    }
+  }
+
+  /**
+   * scanJson for callers that read only `kind`, `category` and `location`:
+   * the same hits in the same order (caps included), with `masked` and `hash`
+   * left empty, which saves an HMAC and a mask per hit.
+   */
+  scanJsonKinds(location: string, value: unknown, out: DataClassHit[]): void {
+    this.#kindsOnly = true;
+    try {
+      this.scanJson(location, value, out);
+    } finally {
+      this.#kindsOnly = false;
     }
   }
 

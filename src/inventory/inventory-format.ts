@@ -192,7 +192,7 @@ export function formatEndpointDetail(ep: EndpointStats, opts: { specMark?: strin
 /** One paragraph for the end of `apisensor replay --db F`. */
 export function formatRunSummary(s: InventoryRunSummary): string {
   const lines = [
-    `inventory ${s.db}: ${s.endpoints.total} endpoint(s) (${s.endpoints.new} new, ${s.endpoints.seen} seen in this run) from ${s.transactions - s.skipped} transaction(s)` +
+    `inventory (${s.db}): ${s.endpoints.total} endpoint(s) (${s.endpoints.new} new, ${s.endpoints.seen} seen in this run) from ${s.transactions - s.skipped} transaction(s)` +
       (s.skipped > 0 ? `, ${s.skipped} not recorded` : ''),
   ];
   if (s.spec) {

@@ -12,7 +12,17 @@ export interface ShardConfig {
   http: HttpOptions;
   /** Ship header lists and body samples with each transaction (inventory, detection). */
   withDetail: boolean;
+  /** How detail leaves the engine (see DetailTransport). Default `object`. */
+  detailTransport?: DetailTransport;
 }
+
+/**
+ * `attached`: left on the records as non-enumerable properties (engine on the
+ * consumer's thread); `packed`: one ArrayBuffer per result (`ShardResult.detail`,
+ * pool/detail-pack.ts), to transfer; `object`: a plain object per transaction
+ * in `KeyedTransaction.detail`, structured-cloned.
+ */
+export type DetailTransport = 'attached' | 'packed' | 'object';
 
 /**
  * What the worker knows of a transaction beyond its TransactionRecord: header
@@ -43,15 +53,17 @@ export interface KeyedTransaction {
   detail?: TransactionDetail;
 }
 
+/** `detail`: with the `packed` transport, the detail of `transactions` (pool/detail-pack.ts; transferred). */
 export type ShardResult =
   | { type: 'ready'; shard: number }
-  | { type: 'batch-done'; shard: number; roundNumber: number; transactions: KeyedTransaction[] }
+  | { type: 'batch-done'; shard: number; roundNumber: number; transactions: KeyedTransaction[]; detail?: ArrayBuffer }
   | {
       type: 'finished';
       shard: number;
       transactions: KeyedTransaction[];
       events: Record<string, number>;
       reassembly: ReassemblyStats;
+      detail?: ArrayBuffer;
     };
 
 /** Deterministic output order: completion index, then connection, then depth. */

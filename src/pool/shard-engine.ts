@@ -8,6 +8,12 @@
  * no locking. Time is packet time only: idle expiry runs at round ends with
  * the round-end packet time carried in the batch header, identical for every
  * worker count, which makes the output independent of N.
+ *
+ * Detail (header lists, body samples; `withDetail`) leaves the engine as
+ * `config.detailTransport` says: `attached` keeps it on the records
+ * (non-enumerable, same thread), `packed` adds one ArrayBuffer to each result
+ * for transfer (detail-pack.ts), `object` moves it into `KeyedTransaction.detail`
+ * (plain, structured-cloneable; re-attach with attachDetail).
  */
 import { EventCounter } from '../stats/event-counter.js';
 import { TcpReassembler } from '../reassembly/tcp-reassembler.js';
@@ -15,7 +21,8 @@ import { createHttpHandlerFactory } from '../http/http-connection.js';
 import type { TransactionRecord } from '../http/transaction-record.js';
 import type { PacketContext } from '../reassembly/connection-handler.js';
 import { SegmentBatchReader, readBatchHeader } from './segment-batch.js';
-import type { KeyedTransaction, ShardConfig, ShardResult, TransactionDetail } from './messages.js';
+import { packDetails } from './detail-pack.js';
+import type { DetailTransport, KeyedTransaction, ShardConfig, ShardResult, TransactionDetail } from './messages.js';
 
 export class ShardEngine {
   readonly shard: number;
@@ -23,17 +30,20 @@ export class ShardEngine {
   #reassembler: TcpReassembler;
   #pending: KeyedTransaction[] = [];
   #ctx: PacketContext = { tsSec: 0, tsNsec: 0, packetIndex: 0, peerAckOffset: -1 };
+  readonly #transport: 'none' | DetailTransport;
 
   constructor(shard: number, config: ShardConfig) {
     this.shard = shard;
     const withDetail = config.withDetail;
+    this.#transport = withDetail ? (config.detailTransport ?? 'object') : 'none';
+    const asObject = this.#transport === 'object';
     const sink = (record: TransactionRecord, completionIndex: number): void => {
       const keyed: KeyedTransaction = { completionIndex, firstPacketIndex: Number(record.uid.slice(1)), record };
-      if (withDetail) keyed.detail = takeDetail(record);
-      else stripDetail(record);
+      if (asObject) keyed.detail = takeDetail(record);
       this.#pending.push(keyed);
     };
-    const factory = createHttpHandlerFactory(config.http, this.#events, sink);
+    // Without detail the HTTP layer builds no header lists and attaches no samples.
+    const factory = createHttpHandlerFactory({ ...config.http, keepDetail: withDetail }, this.#events, sink);
     this.#reassembler = new TcpReassembler(factory, this.#events, config.reassembly);
   }
 
@@ -53,7 +63,10 @@ export class ShardEngine {
     ctx.tsNsec = header.roundEndTsNsec;
     ctx.packetIndex = header.roundEndPacketIndex;
     reassembler.expireIdle(ctx);
-    return { type: 'batch-done', shard: this.shard, roundNumber: header.roundNumber, transactions: this.#takePending() };
+    const transactions = this.#takePending();
+    const result: ShardResult = { type: 'batch-done', shard: this.shard, roundNumber: header.roundNumber, transactions };
+    if (this.#transport === 'packed') result.detail = packDetails(transactions);
+    return result;
   }
 
   /** End of capture: flush all connections and report counters. */
@@ -63,13 +76,16 @@ export class ShardEngine {
     ctx.tsNsec = tsNsec;
     ctx.packetIndex = packetIndex;
     this.#reassembler.flushAll(ctx);
-    return {
+    const transactions = this.#takePending();
+    const result: ShardResult = {
       type: 'finished',
       shard: this.shard,
-      transactions: this.#takePending(),
+      transactions,
       events: this.#events.toJSON(),
       reassembly: this.#reassembler.stats(),
     };
+    if (this.#transport === 'packed') result.detail = packDetails(transactions);
+    return result;
   }
 
   #takePending(): KeyedTransaction[] {
@@ -80,12 +96,6 @@ export class ShardEngine {
 }
 
 const DETAIL_KEYS = ['requestHeaders', 'responseHeaders', 'requestBodySample', 'responseBodySample'] as const;
-
-/** Without detail, header lists and body samples die here (they are never output). */
-function stripDetail(record: TransactionRecord): void {
-  const r = record as unknown as Record<string, unknown>;
-  for (const key of DETAIL_KEYS) delete r[key];
-}
 
 /** Moves the non-enumerable detail properties into a plain, cloneable object. */
 function takeDetail(record: TransactionRecord): TransactionDetail {

@@ -27,7 +27,7 @@ import { symmetricFlowHash } from '../flow/flow-hash.js';
 import { EventCounter } from '../stats/event-counter.js';
 import { SegmentBatchWriter } from '../pool/segment-batch.js';
 import { InlineShardBackend, type ShardBackend } from '../pool/shard-backend.js';
-import { attachDetail } from '../pool/shard-engine.js';
+import { unpackDetails } from '../pool/detail-pack.js';
 import { PiscinaShardBackend } from '../pool/worker-pool.js';
 import { compareKeyed, type KeyedTransaction, type ShardConfig, type ShardResult } from '../pool/messages.js';
 import type { TransactionRecord } from '../http/transaction-record.js';
@@ -87,6 +87,8 @@ export class FramePipeline {
       reassembly: this.config.reassembly,
       http: this.config.http,
       withDetail: this.#options.withDetail ?? false,
+      // inline: detail stays on the records; workers: one transferred buffer per result
+      detailTransport: this.#options.workers === 0 ? 'attached' : 'packed',
     };
     await this.#backend.start(shardConfig);
   }
@@ -168,6 +170,7 @@ export class FramePipeline {
       const rest: KeyedTransaction[] = [];
       for (const r of finals) {
         if (r.type !== 'finished') continue;
+        if (r.detail) unpackDetails(r.transactions, r.detail);
         for (const t of r.transactions) rest.push(t);
         workerEvents.merge(r.events);
         reassembly.push(r.reassembly);
@@ -199,7 +202,6 @@ export class FramePipeline {
     list.sort(compareKeyed);
     for (const keyed of list) {
       this.#transactions++;
-      attachDetail(keyed.record, keyed.detail);
       this.#options.onTransaction?.(keyed.record);
       if (this.#options.collect) this.#collected.push(keyed.record);
     }
@@ -220,7 +222,11 @@ export class FramePipeline {
       .then(() => results)
       .then((list) => {
         const all: KeyedTransaction[] = [];
-        for (const r of list) if (r.type === 'batch-done') for (const t of r.transactions) all.push(t);
+        for (const r of list) {
+          if (r.type !== 'batch-done') continue;
+          if (r.detail) unpackDetails(r.transactions, r.detail);
+          for (const t of r.transactions) all.push(t);
+        }
         this.#emit(all);
       })
       .catch((err: unknown) => {

@@ -11,7 +11,8 @@ import type { ReplayOptions } from './replay-types.js';
 export interface ReplayConfig {
   readonly decode: Readonly<Required<Pick<DecoderOptions, 'maxFragmentDatagrams' | 'maxFragmentBytes' | 'fragmentTimeoutSec'>>> & DecoderOptions;
   readonly reassembly: Readonly<Required<ReassemblyOptions>>;
-  readonly http: Readonly<Required<HttpOptions>>;
+  /** `keepDetail` is not a replay option: the shard engines set it from `withDetail`. */
+  readonly http: Readonly<Required<Omit<HttpOptions, 'keepDetail'>>>;
 }
 
 export const DEFAULT_DECODE = Object.freeze({
@@ -29,7 +30,7 @@ export const DEFAULT_REASSEMBLY: Readonly<Required<ReassemblyOptions>> = Object.
   closedTimeoutSec: 5,
 });
 
-export const DEFAULT_HTTP: Readonly<Required<HttpOptions>> = Object.freeze({
+export const DEFAULT_HTTP: ReplayConfig['http'] = Object.freeze({
   maxBodySampleBytes: 64 << 10,
   maxHeaderBytes: 64 << 10,
   maxPendingRequests: 64,

@@ -72,7 +72,9 @@ export class StreamBridge {
 
   /** Start the worker and wait until it listens. */
   static start(init: StreamWorkerInit, parts: StreamBridgeParts): Promise<StreamBridge> {
-    const worker = new Worker(streamWorkerPath(), { workerData: init, transferList: transferList(init.seed) });
+    // `--input-type` (a parent run with `node -e`) is refused for a file entry point.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+    const worker = new Worker(streamWorkerPath(), { workerData: init, transferList: transferList(init.seed), execArgv });
     return new Promise((resolve, reject) => {
       const fail = (err: ApisensorError): void => {
         worker.off('message', onFirst);

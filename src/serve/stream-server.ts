@@ -79,6 +79,9 @@ export const STREAM_DEFAULTS: Readonly<Required<StreamServerOptions>> = Object.f
   closeTimeoutMs: 2_000,
 });
 
+/** Bytes of frames fanned out per event-loop turn. */
+export const FANOUT_SLICE_BYTES = 256 * 1024;
+
 export class StreamServer {
   readonly #ring: FrameRing;
   readonly #guard: RequestGuard;
@@ -88,6 +91,9 @@ export class StreamServer {
   readonly #wss: WebSocketServer;
   readonly #sessions = new Set<StreamSession>();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #queue: (readonly BatchFrame[])[] = [];
+  #queueIndex = 0;
+  #draining = false;
   #pending = 0;
   #closing = false;
 
@@ -205,17 +211,39 @@ export class StreamServer {
   }
 
   /**
-   * Add a batch of frames (in seq order) to the ring and offer each to every
-   * live session. Frames at or below the ring's lastSeq are ignored.
+   * Queue a batch of frames (in seq order) for the ring and the fan-out.
+   * The fan-out runs in slices of about `FANOUT_SLICE_BYTES`, one per
+   * event-loop turn, so each client's socket is flushed (one writev) between
+   * slices and its backlog is judged against `maxBufferedBytes` before each
+   * slice, not in the middle of a large batch. Frames at or below the ring's
+   * lastSeq are ignored.
    */
   publish(frames: readonly BatchFrame[]): void {
+    if (frames.length === 0) return;
+    this.#queue.push(frames);
+    if (!this.#draining) this.#drain();
+  }
+
+  #drain(): void {
+    this.#draining = true;
+    for (const s of this.#sessions) s.checkBacklog();
+    let bytes = 0;
     let sent = 0;
-    for (const f of frames) {
+    while (this.#queue.length > 0 && bytes < FANOUT_SLICE_BYTES) {
+      const batch = this.#queue[0]!;
+      const f = batch[this.#queueIndex++]!;
+      if (this.#queueIndex >= batch.length) {
+        this.#queue.shift();
+        this.#queueIndex = 0;
+      }
       const frame = new StreamFrame(f);
       if (!this.#ring.push(frame)) continue;
+      bytes += f.json.length;
       for (const s of this.#sessions) if (s.offer(frame)) sent++;
     }
     if (sent > 0) this.#report.sent(sent);
+    if (this.#queue.length > 0 && !this.#closing) setImmediate(() => this.#drain());
+    else this.#draining = false;
   }
 
   #tick(): void {

@@ -15,9 +15,10 @@
  * the ring's lastSeq.
  *
  * Backpressure: a live session whose `bufferedAmount` (bytes accepted by
- * `send` but not yet written to the kernel) exceeds `maxBufferedBytes` is
- * closed with 4008 (slow consumer) and terminated `slowCloseGraceMs` later;
- * the producer never waits on it.
+ * `send` but not yet written to the kernel) exceeds `maxBufferedBytes` at
+ * the start of a fan-out slice (`checkBacklog`) is closed with 4008 (slow
+ * consumer) and terminated `slowCloseGraceMs` later; the producer never
+ * waits on it. A session holds at most the cap plus one slice.
  */
 import type { WebSocket } from 'ws';
 import type { FrameRing, StreamFrame } from './frame-ring.js';
@@ -101,15 +102,23 @@ export class StreamSession {
     this.#resumeFrom(since);
   }
 
+  /**
+   * Fan-out, before each slice of frames: a live session with more than
+   * `maxBufferedBytes` still unsent from earlier slices is cut off (4008).
+   * Returns false when it was.
+   */
+  checkBacklog(): boolean {
+    if (!this.#live || this.#closing) return true;
+    if (this.ws.bufferedAmount <= this.#opts.maxBufferedBytes) return true;
+    this.#cutSlow();
+    return false;
+  }
+
   /** Fan-out entry: a frame just added to the ring. Returns true when it was sent. */
   offer(frame: StreamFrame): boolean {
     if (!this.#live || this.#closing || frame.seq <= this.#cursor) return false;
     this.#cursor = frame.seq;
     if (!frame.matches(this.#filter)) return false;
-    if (this.ws.bufferedAmount > this.#opts.maxBufferedBytes) {
-      this.#cutSlow();
-      return false;
-    }
     this.#cork();
     this.ws.send(frame.bytes(this.encoding), { binary: this.#binary });
     return true;

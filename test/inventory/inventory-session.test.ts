@@ -156,7 +156,7 @@ describe('inventory formatting and lookup', () => {
       spec: { file: 's.yaml', openapi: '3.0.3', operations: 6, documented: 3, shadow: 1, zombie: 1, orphan: 2, warnings: [] },
       events: { 'inventory.body_unparsed': 2 },
     })).toBe([
-      'inventory x.db: 5 endpoint(s) (2 new, 4 seen in this run) from 9 transaction(s), 1 not recorded',
+      'inventory (x.db): 5 endpoint(s) (2 new, 4 seen in this run) from 9 transaction(s), 1 not recorded',
       'spec s.yaml (OpenAPI 3.0.3, 6 operations): 3 documented, 1 shadow, 1 zombie, 2 orphan',
       'inventory events: inventory.body_unparsed 2',
     ].join('\n'));

@@ -34,14 +34,14 @@ describe.skipIf(!compiled)('apisensor capture: errors without privileges or addo
     const r = run(['-i', 'lo'], { env: { APISENSOR_PCAP_ADDON: path.join(ROOT, 'no-such-dir', 'apisensor_pcap.node') } });
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toBe(
-      'apisensor: live capture needs the libpcap addon, which is not built: install libpcap (apt-get install libpcap-dev) and rebuild the addon (npm run build:native)',
+      'apisensor: live capture needs the libpcap addon, which is not built: install libpcap (apt-get install libpcap-dev) and rebuild the addon (npm run build:native) [ERR_CAPTURE_ADDON_MISSING]',
     );
   });
 
   it('without -i is a usage error', () => {
     const r = run([]);
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toBe('apisensor: capture needs an interface: -i IFACE (list them with apisensor capture -D)');
+    expect(oneLine(r.stderr)).toBe('apisensor: capture needs an interface: -i IFACE (list them with apisensor capture -D) [ERR_USAGE]');
   });
 });
 
@@ -60,19 +60,19 @@ describe.skipIf(skip !== null || !compiled)('apisensor capture: errors from the 
   it('rejects a BPF filter that does not compile, with libpcap\'s reason', () => {
     const r = run(['-i', 'lo', '-f', 'tcp port', '--workers', '0'], { prefix: ['ip', 'netns', 'exec', ns] });
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toBe("apisensor: bad capture filter 'tcp port': can't parse filter expression: syntax error");
+    expect(oneLine(r.stderr)).toBe("apisensor: bad capture filter 'tcp port': can't parse filter expression: syntax error [ERR_CAPTURE_FILTER]");
   });
 
   it('rejects an interface that does not exist, listing those that do', () => {
     const r = run(['-i', 'aplnope0'], { prefix: ['ip', 'netns', 'exec', ns] });
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toBe("apisensor: no such interface 'aplnope0' (interfaces here: aplerr0, aplerr1, lo)");
+    expect(oneLine(r.stderr)).toBe("apisensor: no such interface 'aplnope0' (interfaces here: aplerr0, aplerr1, lo) [ERR_CAPTURE_NO_DEVICE]");
   });
 
   it('rejects an interface that is down, saying how to bring it up', () => {
     const r = run(['-i', 'aplerr0'], { prefix: ['ip', 'netns', 'exec', ns] });
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toBe("apisensor: interface 'aplerr0' is down (bring it up: ip link set aplerr0 up)");
+    expect(oneLine(r.stderr)).toBe("apisensor: interface 'aplerr0' is down (bring it up: ip link set aplerr0 up) [ERR_CAPTURE_IFACE_DOWN]");
   });
 
   it('without CAP_NET_RAW (as nobody) says which privilege is missing', () => {

@@ -2,8 +2,13 @@
  * The dashboard in a real browser: Debian's `chromium` driven by
  * playwright-core. Skipped (with the reason printed) when /usr/bin/chromium
  * is absent; CI installs it (apt package `chromium`).
+ *
+ * First test: an attack capture replayed by the CLI (`replay --serve`, a
+ * child process), its finding shown as the capture's truth file says.
+ * Second test: the page's details (evidence of a hand-made finding, inventory
+ * badges and shadow APIs against a spec, the chart) with a service in process.
  */
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -13,6 +18,7 @@ import { loadSpecObject } from '../../src/inventory/spec-diff.js';
 import { startService, type Service } from '../../src/serve/service.js';
 import { TokenStore } from '../../src/serve/token-store.js';
 import { tx } from '../inventory/tx-fixture.js';
+import { spawnCli, type CliProcess } from './cli-process.js';
 import { TOKEN, makeFinding } from './serve-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -44,6 +50,50 @@ describe.skipIf(!haveChromium)('dashboard in headless Chromium', () => {
   afterAll(async () => {
     await ctx?.close();
     await svc?.close();
+  });
+
+  it('shows the bola_enumeration finding of pcaps/attacks/idwalk-bola.pcap replayed by `apisensor replay --serve`', async () => {
+    const findingsFile = join(dir, 'idwalk-findings.jsonl');
+    const replay: CliProcess = spawnCli(['replay', 'pcaps/attacks/idwalk-bola.pcap', '--serve', '--db', ':memory:', '--listen', '127.0.0.1:0',
+      '--findings', findingsFile, '--quiet', '--workers', '1'], { APISENSOR_TOKENS: TOKEN });
+    try {
+      const url = (await replay.waitErr(/serving findings on (http:\/\/127\.0\.0\.1:\d+) until Ctrl-C/))[1]!;
+      const truth = (JSON.parse(readFileSync('pcaps/attacks/idwalk-bola.truth.json', 'utf8')) as {
+        expect: { type: string; principalKind: string; clientIp: string }[];
+      }).expect[0]!;
+      const page = await ctx.newPage();
+      await page.goto(url + '/');
+      await page.fill('#token', TOKEN);
+      await page.click('#connect');
+      await page.waitForSelector('#status.ok');
+      // The latest revision of the episode, as the --findings file of the same run has it.
+      const written = readFileSync(findingsFile, 'utf8').split('\n').filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { id: string; seq: number; type: string; severity: string; title: string; owaspApi: string; endpoint: { pathTemplate: string } });
+      const bola = written.filter((f) => f.type === truth.type).pop()!;
+      expect(bola).toBeDefined();
+      const row = `#findings li[data-seq="${bola.seq}"]`;
+      await page.waitForSelector(row);
+      expect(await page.getAttribute(row, 'class')).toContain(`sev-${bola.severity}`);
+      expect(await page.textContent(`${row} .title`)).toBe(bola.title);
+      expect(await page.textContent(`${row} .meta`)).toContain(`${truth.type} · ${bola.owaspApi}`);
+      await page.click(row);
+      const evidence = await page.textContent('#evidence-body');
+      expect(evidence).toContain(`${truth.type} · ${bola.severity}`);
+      expect(evidence).toContain(`${truth.principalKind} `);
+      expect(evidence).toContain(`from ${truth.clientIp}`);
+      // The capture's endpoints are in the inventory table.
+      await page.waitForSelector('#inventory-body tr');
+      const paths = await page.$$eval('#inventory-body tr', (trs) => trs.map((tr) => tr.querySelectorAll('td')[2]?.textContent ?? ''));
+      expect(paths).toContain(bola.endpoint.pathTemplate);
+      const shot = join(dir, 'dashboard-idwalk-bola.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(10_000);
+      console.log(`dashboard screenshot (replayed capture): ${shot}`);
+      await page.close();
+    } finally {
+      replay.child.kill('SIGINT');
+      await replay.exit;
+    }
   });
 
   it('authenticates, shows a published finding with its evidence, the inventory with badges and shadow APIs, and the chart', async () => {

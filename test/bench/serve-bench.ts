@@ -1,0 +1,168 @@
+/**
+ * Findings service under load (issue 5 §Load), in-process on the benchmark
+ * capture:
+ *
+ *   A  replayFiles(file, onTransaction: publish K findings to a FindingBus)               baseline
+ *   B  the same, the bus owned by startService (stream worker), with READERS clients that
+ *      read everything and 1 that never reads, in a separate process (stream-bench-clients.ts)
+ *   A' the baseline again (drift check; A and A' are averaged)
+ *
+ * K (findings per transaction) is chosen from a first timing of A so the
+ * replay emits at least `minFindingsPerS` (default 10,000) findings per
+ * second. Each finding is a complete Finding of ~700 bytes of JSON made from
+ * the transaction (its uid, uri, client address...).
+ *
+ * Reported: transactions/s and findings/s of each run, B / mean(A, A') as
+ * the throughput ratio (bar: ≥ 0.90, i.e. the replay slows by < 10 %), and
+ * the check that every reader received every finding exactly once, in order
+ * (seq 1..N), and that the stalled client was cut off (`stream.slow_consumer`
+ * = 1, close 4008 or connection closed by the server).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Finding } from '../../src/findings/finding.js';
+import { FindingBus } from '../../src/findings/finding-bus.js';
+import type { TransactionRecord } from '../../src/http/transaction-record.js';
+import { replayFiles } from '../../src/replay/replay.js';
+import { startService } from '../../src/serve/service.js';
+import { TokenStore } from '../../src/serve/token-store.js';
+
+const TOKEN = 'bench-token-0123456789abcdef';
+
+export interface ServeBenchRun {
+  name: string;
+  wallMs: number;
+  transactions: number;
+  findings: number;
+  transactionsPerS: number;
+  findingsPerS: number;
+}
+
+export interface ServeBenchResult {
+  findingsPerTransaction: number;
+  readers: number;
+  /** Client processes the readers ran in. */
+  processes: number;
+  stalled: number;
+  runs: ServeBenchRun[];
+  /** B's transactions/s over the mean of A and A'. */
+  ratio: number;
+  pass: boolean;
+  readersComplete: number;
+  readersInOrder: boolean;
+  slowConsumerCut: number;
+  stalledClose: { closeCode: number | null; closedByServer: boolean }[];
+  streamEvents: Record<string, number>;
+}
+
+let seqCounter = 0;
+function findingFor(tx: TransactionRecord, k: number): Finding {
+  return {
+    schemaVersion: 1,
+    id: `${tx.uid}-${tx.transDepth}-${k}`,
+    seq: 0,
+    revision: 1,
+    type: 'rate_limit_exceeded',
+    severity: 'medium',
+    confidence: 0.8,
+    owaspApi: 'API4:2023',
+    title: `Rate limit exceeded on ${tx.method ?? 'GET'} ${tx.host ?? tx.serverIp}`,
+    description: `ip ${tx.clientIp} made more requests than the rule allows in the window (benchmark finding #${++seqCounter}).`,
+    endpoint: { host: tx.host ?? tx.serverIp, method: tx.method ?? 'GET', pathTemplate: (tx.uri ?? '/').split('?')[0]! },
+    principal: { kind: 'ip', id: tx.clientIp, clientIp: tx.clientIp },
+    window: { start: tx.requestTs ?? 0, end: tx.responseTs ?? tx.requestTs ?? 0 },
+    counts: { requests: 120, limit: 100, windowSeconds: 60 },
+    evidence: {
+      transactions: [{ uid: tx.uid, transDepth: tx.transDepth, ts: tx.requestTs ?? 0, method: tx.method, uri: tx.uri, status: tx.status }],
+      notes: ['rule: 100 requests per 60 s per ip'],
+    },
+    captureHealth: { gaps: 0, gapBytes: 0, drops: 0, midstreamFlows: 0, complete: true },
+  };
+}
+
+async function replayPublishing(file: string, bus: FindingBus, perTx: number, name: string): Promise<ServeBenchRun> {
+  let transactions = 0;
+  let findings = 0;
+  const t0 = performance.now();
+  await replayFiles([file], {
+    onTransaction: (tx) => {
+      transactions++;
+      for (let k = 0; k < perTx; k++) {
+        bus.publish(findingFor(tx, k));
+        findings++;
+      }
+    },
+  });
+  const wallMs = performance.now() - t0;
+  return {
+    name, wallMs: Math.round(wallMs), transactions, findings,
+    transactionsPerS: Math.round(transactions / (wallMs / 1000)),
+    findingsPerS: Math.round(findings / (wallMs / 1000)),
+  };
+}
+
+export async function runServeBench(file: string, clientsScript: string, options: { readers?: number; processes?: number; minFindingsPerS?: number } = {}): Promise<ServeBenchResult> {
+  const readers = options.readers ?? 49;
+  const processes = Math.max(1, Math.min(readers, options.processes ?? 4));
+  const minRate = options.minFindingsPerS ?? 10_000;
+  // Calibrate K on a baseline run with one finding per transaction.
+  const probe = await replayPublishing(file, new FindingBus(), 1, 'calibration');
+  const perTx = Math.max(1, Math.ceil((minRate * 1.1) / probe.transactionsPerS));
+
+  const a = await replayPublishing(file, new FindingBus(), perTx, 'A: bus only (baseline)');
+
+  const svc = await startService({
+    listen: '127.0.0.1:0', tokens: new TokenStore([{ token: TOKEN }]), ready: true,
+    stream: { maxClients: readers + 10 },
+  });
+  // Readers spread over `processes` client processes (the stalled client in the first).
+  const procs = Array.from({ length: processes }, (_, i) => {
+    const n = Math.floor(readers / processes) + (i < readers % processes ? 1 : 0);
+    const child = spawn(process.execPath, [clientsScript, svc.url, TOKEN, String(n), i === 0 ? '1' : '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
+  });
+  for (const p of procs) {
+    const first = await p.lines.next();
+    if (first.value !== 'ready') throw new Error(`bench clients: expected 'ready', got ${String(first.value)}`);
+  }
+  const b = await replayPublishing(file, svc.bus, perTx, `B: service, ${readers} readers + 1 stalled`);
+  const report: {
+    readers: { count: number; first: number; last: number; inOrder: boolean }[];
+    stalled: { closeCode: number | null; closedByServer: boolean }[];
+  } = { readers: [], stalled: [] };
+  for (const p of procs) p.child.stdin!.write(`expect ${svc.bus.lastSeq}\n`);
+  for (const p of procs) {
+    const r = JSON.parse((await p.lines.next()).value as string) as typeof report;
+    report.readers.push(...r.readers);
+    report.stalled.push(...r.stalled);
+    await once(p.child, 'exit');
+  }
+  const total = svc.bus.lastSeq;
+  const streamEvents = Object.fromEntries(Object.entries(svc.events.toJSON()).filter(([k]) => k.startsWith('stream.')));
+  await svc.close('benchmark finished');
+
+  const a2 = await replayPublishing(file, new FindingBus(), perTx, "A': bus only (baseline, again)");
+  const baseline = (a.transactionsPerS + a2.transactionsPerS) / 2;
+  const ratio = b.transactionsPerS / baseline;
+  return {
+    findingsPerTransaction: perTx,
+    readers,
+    processes,
+    stalled: 1,
+    runs: [a, b, a2],
+    ratio,
+    pass: ratio >= 0.9,
+    readersComplete: report.readers.filter((r) => r.count === total && r.first === 1 && r.last === total).length,
+    readersInOrder: report.readers.every((r) => r.inOrder),
+    slowConsumerCut: streamEvents['stream.slow_consumer'] ?? 0,
+    stalledClose: report.stalled,
+    streamEvents,
+  };
+}
+
+/** The compiled client script next to this file (dist/test/bench/). */
+export function benchClientsScript(dir: string): string {
+  return join(dir, 'stream-bench-clients.js');
+}
