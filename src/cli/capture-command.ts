@@ -206,6 +206,10 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
   }
 
   const analyzed = analysis.finish();
+  {
+    const { packets, gaps, flows, transactions, capture } = result.summary;
+    analysis.noteTotals({ packets, gaps, flows, transactions, drops: capture.droppedKernel + capture.droppedInterface });
+  }
   if (!values.quiet) {
     if (values.json) {
       process.stdout.write(JSON.stringify({ ...result.summary, analysis: analysisJson(analyzed) }, null, 2) + '\n');

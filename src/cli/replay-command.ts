@@ -90,6 +90,8 @@ export async function replayCommand(args: string[]): Promise<number> {
       writer?.close();
     }
     const analyzed = analysis.finish();
+    const { packets, gaps, flows, transactions } = result.summary;
+    analysis.noteTotals({ packets, gaps, flows, transactions });
 
     if (!values.quiet) {
       if (values.json) {

@@ -205,6 +205,14 @@ export class AnalysisSession {
     }
   };
 
+  /**
+   * Feeds the pipeline's running totals to the service's metrics (`/metrics`);
+   * no-op without `serve`. Cumulative values; call as often as convenient.
+   */
+  noteTotals(totals: { packets: number; gaps: number; flows: number; transactions: number; drops?: number }): void {
+    this.#service?.metrics.setTotals({ drops: 0, ...totals });
+  }
+
   /** Saves the inventory and closes open episodes; call once, after the last record. */
   finish(): AnalysisSummary {
     const inventory = this.#inventory ? this.#inventory.finish() : null;
