@@ -58,6 +58,13 @@ export class FlowTable<T extends FlowEntry> {
   #s0 = 0; #s1 = 0; #s2 = 0; #s3 = 0;
   #d0 = 0; #d1 = 0; #d2 = 0; #d3 = 0;
   #hash = 0;
+  /**
+   * Entry returned by the last successful lookup: consecutive segments of a
+   * batch mostly belong to one connection, so it is compared before hashing.
+   * Still valid while it is in the table (`listId >= 0`), whatever was
+   * removed or inserted since: the comparison is on its current key.
+   */
+  #last: T | null = null;
 
   /**
    * Direction of the packet given to the last `lookup()` relative to the
@@ -90,6 +97,15 @@ export class FlowTable<T extends FlowEntry> {
     const d = pkt.dstAddr;
     this.#s0 = word(s, 0); this.#s1 = word(s, 4); this.#s2 = word(s, 8); this.#s3 = word(s, 12);
     this.#d0 = word(d, 0); this.#d1 = word(d, 4); this.#d2 = word(d, 8); this.#d3 = word(d, 12);
+    const last = this.#last;
+    if (last !== null && last.listId >= 0) {
+      const dir = this.#match(last, pkt);
+      if (dir >= 0) {
+        this.#hash = last.flowHash;
+        this.lastDirection = dir as 0 | 1;
+        return last;
+      }
+    }
     const hs = endpointHash(this.#s0, this.#s1, this.#s2, this.#s3, pkt.srcPort);
     const hd = endpointHash(this.#d0, this.#d1, this.#d2, this.#d3, pkt.dstPort);
     let h = murmurMix(murmurMix(murmurMix((hs + hd) | 0, pkt.vlanOuter | (pkt.vlanInner << 16)), pkt.tunnelKind), pkt.tunnelId);
@@ -99,22 +115,27 @@ export class FlowTable<T extends FlowEntry> {
     if (bucket === undefined) return undefined;
     for (let i = 0; i < bucket.length; i++) {
       const e = bucket[i]!;
-      if (e.ipVersion !== pkt.ipVersion || e.vlanOuter !== pkt.vlanOuter || e.vlanInner !== pkt.vlanInner ||
-        e.tunnelKind !== pkt.tunnelKind || e.tunnelId !== pkt.tunnelId) continue;
-      if (e.aPort === pkt.srcPort && e.bPort === pkt.dstPort &&
-        e.a0 === this.#s0 && e.a1 === this.#s1 && e.a2 === this.#s2 && e.a3 === this.#s3 &&
-        e.b0 === this.#d0 && e.b1 === this.#d1 && e.b2 === this.#d2 && e.b3 === this.#d3) {
-        this.lastDirection = 0;
-        return e;
-      }
-      if (e.aPort === pkt.dstPort && e.bPort === pkt.srcPort &&
-        e.a0 === this.#d0 && e.a1 === this.#d1 && e.a2 === this.#d2 && e.a3 === this.#d3 &&
-        e.b0 === this.#s0 && e.b1 === this.#s1 && e.b2 === this.#s2 && e.b3 === this.#s3) {
-        this.lastDirection = 1;
+      const dir = this.#match(e, pkt);
+      if (dir >= 0) {
+        this.lastDirection = dir as 0 | 1;
+        this.#last = e;
         return e;
       }
     }
     return undefined;
+  }
+
+  /** 0 when `e` has the scratch key with the packet's source as side A, 1 when reversed, -1 when not its key. */
+  #match(e: T, pkt: DecodedPacket): number {
+    if (e.ipVersion !== pkt.ipVersion || e.vlanOuter !== pkt.vlanOuter || e.vlanInner !== pkt.vlanInner ||
+      e.tunnelKind !== pkt.tunnelKind || e.tunnelId !== pkt.tunnelId) return -1;
+    if (e.aPort === pkt.srcPort && e.bPort === pkt.dstPort &&
+      e.a0 === this.#s0 && e.a1 === this.#s1 && e.a2 === this.#s2 && e.a3 === this.#s3 &&
+      e.b0 === this.#d0 && e.b1 === this.#d1 && e.b2 === this.#d2 && e.b3 === this.#d3) return 0;
+    if (e.aPort === pkt.dstPort && e.bPort === pkt.srcPort &&
+      e.a0 === this.#d0 && e.a1 === this.#d1 && e.a2 === this.#d2 && e.a3 === this.#d3 &&
+      e.b0 === this.#s0 && e.b1 === this.#s1 && e.b2 === this.#s2 && e.b3 === this.#s3) return 1;
+    return -1;
   }
 
   /**

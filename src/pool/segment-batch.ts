@@ -187,8 +187,13 @@ export class SegmentBatchReader {
     p.tunnelId = v.getUint32(o + 44, true);
     p.payloadWireLength = v.getUint32(o + 48, true);
     const payloadLength = v.getUint32(o + 52, true);
-    p.srcAddr.set(this.#bytes.subarray(o + 56, o + 72));
-    p.dstAddr.set(this.#bytes.subarray(o + 72, o + 88));
+    const b = this.#bytes;
+    const src = p.srcAddr;
+    const dst = p.dstAddr;
+    for (let i = 0; i < 16; i++) {
+      src[i] = b[o + 56 + i]!;
+      dst[i] = b[o + 72 + i]!;
+    }
     p.payload = this.#bytes.subarray(o + RECORD_HEADER_BYTES, o + RECORD_HEADER_BYTES + payloadLength);
     p.frameLength = 0;
     this.#offset = o + stride;

@@ -40,6 +40,11 @@
  * Detection (issue 4): µs per transaction in DetectionInputBuilder.build and
  * in the detectors, state sizes against caps (detection-bench.ts); --skip-detection.
  *
+ * Findings service load (issue 5; serve-bench.ts): the replay publishing
+ * ≥ 10,000 findings/s to a bus alone (baseline, twice) and to the service
+ * with 49 reading and 1 stalled stream client (separate processes); saved
+ * under `serve`, bar printed: throughput ratio ≥ 0.90 (--skip-serve).
+ *
  * Options: --size-mb N (default 500), --seed N (default 1), --skip-inventory,
  * --skip-live, --live-packets N.
  */
@@ -49,6 +54,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchCapture } from './bench-capture.js';
 import { runInventoryBench, type InventoryBenchResult } from './inventory-bench.js';
+import { benchClientsScript, runServeBench, type ServeBenchResult } from './serve-bench.js';
 import { runDetectionBench, type DetectionBenchResult } from './detection-bench.js';
 import { measureCommand, type Measurement } from './measure-command.js';
 import { liveBenchSkipReason, runLiveCaptureBench, type LiveBenchResult } from './live-capture-bench.js';
@@ -267,6 +273,16 @@ async function main(): Promise<number> {
           (r.transactions === null ? '' : `; ${fmt(r.transactions)} transactions`));
       }
     }
+  }
+
+  // Findings service under load (issue 5; serve-bench.ts): bar = replay throughput ratio ≥ 0.90, printed, exit code unchanged.
+  let serve: ServeBenchResult | null = null;
+  if (!process.argv.includes('--skip-serve')) {
+    console.log('\nrunning findings service load (49 readers + 1 stalled client) …');
+    serve = await runServeBench(capture.path, benchClientsScript(dirname(fileURLToPath(import.meta.url))));
+    for (const r of serve.runs) console.log(`  ${r.name}: ${fmt(r.transactionsPerS)} tx/s, ${fmt(r.findingsPerS)} findings/s (${serve.findingsPerTransaction} per tx)`);
+    console.log(`  throughput ratio ${fmt(serve.ratio, 2)} (bar ≥ 0.90: ${serve.pass ? 'PASS' : 'FAIL'}); readers complete ${serve.readersComplete}/${serve.readers}` +
+      `${serve.readersInOrder ? ', in order' : ', OUT OF ORDER'}; slow consumers cut ${serve.slowConsumerCut}`);
   }
 
   const speedRatio = ratios[0]!.vsTshark;

@@ -105,7 +105,7 @@ async function replayPublishing(file: string, bus: FindingBus, perTx: number, na
 
 export async function runServeBench(file: string, clientsScript: string, options: { readers?: number; processes?: number; minFindingsPerS?: number } = {}): Promise<ServeBenchResult> {
   const readers = options.readers ?? 49;
-  const processes = Math.max(1, Math.min(readers, options.processes ?? 4));
+  const processes = Math.max(1, Math.min(readers, options.processes ?? 2));
   const minRate = options.minFindingsPerS ?? 10_000;
   // Calibrate K on a baseline run with one finding per transaction.
   const probe = await replayPublishing(file, new FindingBus(), 1, 'calibration');
@@ -127,7 +127,10 @@ export async function runServeBench(file: string, clientsScript: string, options
     const first = await p.lines.next();
     if (first.value !== 'ready') throw new Error(`bench clients: expected 'ready', got ${String(first.value)}`);
   }
+  const log = (t: string): void => void process.stderr.write(`  serve bench: ${t}\n`);
+  log(`${readers} readers in ${processes} processes + 1 stalled connected; replaying`);
   const b = await replayPublishing(file, svc.bus, perTx, `B: service, ${readers} readers + 1 stalled`);
+  log(`replay done (${b.findings} findings); waiting for the readers`);
   const report: {
     readers: { count: number; first: number; last: number; inOrder: boolean }[];
     stalled: { closeCode: number | null; closedByServer: boolean }[];
@@ -141,6 +144,7 @@ export async function runServeBench(file: string, clientsScript: string, options
   }
   const total = svc.bus.lastSeq;
   const streamEvents = Object.fromEntries(Object.entries(svc.events.toJSON()).filter(([k]) => k.startsWith('stream.')));
+  log('readers reported; closing the service');
   await svc.close('benchmark finished');
 
   const a2 = await replayPublishing(file, new FindingBus(), perTx, "A': bus only (baseline, again)");

@@ -7,7 +7,7 @@
  *     ─► stdout `ready` once all are connected (after their hello)
  *     ◄─ stdin `expect N` (the last seq published)
  *     ─► stdout one JSON line {readers:[{count, first, last, inOrder, closeCode}], stalled:[{closeCode, closedByServer}]}
- *        when every reader has seq N (or 60 s passed), then exit.
+ *        when every reader has seq N (or 180 s passed), then exit.
  *
  * The clients speak RFC 6455 directly on node:net (client side: no masking
  * needed for reading; frames from a server are unmasked): they parse frame
@@ -153,7 +153,7 @@ process.stdin.on('data', (d: Buffer) => {
   const m = /expect (\d+)/.exec(input);
   if (!m) return;
   const want = Number(m[1]);
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   const check = (): void => {
     if (readers.every((r) => r.last >= want || r.closed) || Date.now() > deadline) {
       // Let the stalled clients read now, so the server's close frame (if any) reaches them.
