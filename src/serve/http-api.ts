@@ -22,7 +22,7 @@
  * endpoint key. Inventory routes answer 501 ERR_INVENTORY_UNAVAILABLE when no
  * inventory is attached.
  */
-import { createHash } from 'node:crypto';
+import { endpointId } from '../inventory/endpoint-lookup.js';
 import type { BusMessage, FindingBus } from '../findings/finding-bus.js';
 import type { Finding } from '../findings/finding.js';
 import type { FindingsStore } from '../findings/findings-store.js';
@@ -77,9 +77,8 @@ export interface HttpApiOptions {
 
 const MAX_PAGE = 1000;
 
-export function endpointId(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 16);
-}
+/** The same endpoint id as `apisensor inventory list` (one definition: inventory/endpoint-lookup.ts). */
+export { endpointId };
 
 function sendJson(res: ApiResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value);

@@ -81,7 +81,8 @@ describe('HTTP API', () => {
     expect(inv.status).toBe(200);
     const eps = inv.body.endpoints as { id: string; key: string; specStatus: string; dataClasses: { kind: string; category: string }[] }[];
     expect(eps.map((e) => e.key)).toEqual(['|api.example.com GET /users/me', '|api.example.com POST /admin/export']);
-    const id = createHash('sha256').update('|api.example.com GET /users/me').digest('hex').slice(0, 16);
+    // Same id as `apisensor inventory list` prints: first 10 hex digits of SHA-256 over the endpoint key.
+    const id = createHash('sha256').update('|api.example.com GET /users/me').digest('hex').slice(0, 10);
     expect(eps[0]!.id).toBe(id);
     expect(eps.map((e) => e.specStatus)).toEqual(['documented', 'shadow']);
     expect(eps[0]!.dataClasses.map((d) => [d.kind, d.category])).toEqual([['email', 'pii']]);
