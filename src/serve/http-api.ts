@@ -263,7 +263,7 @@ export class HttpApi {
   }
 
   #endpoint(res: ApiResponse, id: string): void {
-    if (!/^[0-9a-f]{16}$/.test(id)) throw new HttpError('ERR_NOT_FOUND', `no endpoint ${id}`);
+    if (!/^[0-9a-f]{10}$/.test(id)) throw new HttpError('ERR_NOT_FOUND', `no endpoint ${id}`);
     const eps = this.#endpoints();
     const ep = eps.find((e) => endpointId(e.key) === id);
     if (!ep) throw new HttpError('ERR_NOT_FOUND', `no endpoint ${id}`);

@@ -89,7 +89,7 @@ describe('HTTP API', () => {
     const one = await get(`/v1/endpoints/${id}`);
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id, key: '|api.example.com GET /users/me', method: 'GET', pathTemplate: '/users/me', calls: 1, specStatus: 'documented' });
-    expect(await get('/v1/endpoints/0123456789abcdef')).toMatchObject({ status: 404, body: { error: { code: 'ERR_NOT_FOUND' } } });
+    expect(await get('/v1/endpoints/0123456789')).toMatchObject({ status: 404, body: { error: { code: 'ERR_NOT_FOUND' } } });
   });
 
   it('/v1/openapi exports the inventory of a host; 501 without an inventory', async () => {
