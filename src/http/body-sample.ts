@@ -5,6 +5,14 @@
  * Sampling stops for good after a gap (`stop()`), so the sample is always a
  * contiguous prefix of the body.
  */
+/**
+ * A Uint8Array of `n` bytes on its own ArrayBuffer, not zero-filled (every
+ * byte is written before it becomes part of `bytes()`).
+ */
+function uninitialized(n: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
+}
+
 export class BodySample {
   readonly #cap: number;
   #buf: Uint8Array | null = null;
@@ -20,7 +28,7 @@ export class BodySample {
 
   /** Size hint (Content-Length) for the first allocation. */
   hint(bytes: number): void {
-    if (this.#buf === null && bytes > 0 && !this.#countOnly) this.#buf = new Uint8Array(Math.min(this.#cap, bytes));
+    if (this.#buf === null && bytes > 0 && !this.#countOnly) this.#buf = uninitialized(Math.min(this.#cap, bytes));
   }
 
   /**
@@ -42,7 +50,7 @@ export class BodySample {
     } else if (take > 0) {
       const need = this.#len + take;
       if (this.#buf === null || this.#buf.length < need) {
-        const grown = new Uint8Array(Math.min(this.#cap, Math.max(need, 2 * (this.#buf?.length ?? 2048))));
+        const grown = uninitialized(Math.min(this.#cap, Math.max(need, 2 * (this.#buf?.length ?? 2048))));
         if (this.#buf !== null) grown.set(this.#buf.subarray(0, this.#len));
         this.#buf = grown;
       }

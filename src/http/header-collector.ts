@@ -136,7 +136,13 @@ export class HeaderCollector {
       this.#buf.copy(grown, 0, 0, this.#len);
       this.#buf = grown;
     }
-    this.#buf.set(b.subarray(off, off + take), this.#len);
+    if (take <= 64) {
+      // short spans (most names and values): a byte loop, no subarray view per callback
+      const dst = this.#buf;
+      for (let i = 0, j = this.#len; i < take; i++, j++) dst[j] = b[off + i]!;
+    } else {
+      this.#buf.set(b.subarray(off, off + take), this.#len);
+    }
     this.#len += take;
     if (take < len) {
       this.truncated = true;

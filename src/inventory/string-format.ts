@@ -54,8 +54,14 @@ export function isIpv4(s: string): boolean {
   return s.length >= 7 && s.length <= 15 && IPV4_RE.test(s);
 }
 
+/**
+ * Necessary for node:net isIPv6: hex digits, `:` and `.` up to an optional
+ * `%zone` (cheap pre-check that rejects timestamps and words early).
+ */
+const IPV6_CHARS_RE = /^[0-9a-fA-F:.]*(?:%|$)/;
+
 export function isIpv6(s: string): boolean {
-  return s.includes(':') && isIPv6(s);
+  return s.includes(':') && IPV6_CHARS_RE.test(s) && isIPv6(s);
 }
 
 /** Absolute URI with a scheme and an authority (`https://host/...`). */
