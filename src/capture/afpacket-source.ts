@@ -14,7 +14,7 @@
 import { createRawFrame, type RawFrame } from './raw-frame.js';
 import { loadPcapAddon, type AfPacketNativeHandle, type AfPacketNativeStats } from './live-addon.js';
 import { LiveCaptureError } from './live-capture-error.js';
-import { LIVE_DEFAULTS, LIVE_RECORD_HEADER_BYTES, translateOpenError } from './live-source.js';
+import { forEachLiveRecord, LIVE_DEFAULTS, LIVE_RECORD_HEADER_BYTES, translateOpenError } from './live-source.js';
 
 export interface AfPacketSourceOptions {
   interface: string;
@@ -137,25 +137,10 @@ export class AfPacketSource {
       throw new LiveCaptureError('ERR_CAPTURE_READ', (err as Error).message, 1, this.interfaceName);
     }
     if (used === 0) return 0;
-    const view = this.#view;
-    const frame = this.#frame;
-    let offset = 0;
-    let packets = 0;
-    while (offset + LIVE_RECORD_HEADER_BYTES <= used) {
-      frame.tsSec = view.getUint32(offset, true);
-      frame.tsNsec = view.getUint32(offset + 4, true);
-      const caplen = view.getUint32(offset + 8, true);
-      frame.capturedLength = caplen;
-      frame.originalLength = view.getUint32(offset + 12, true);
-      const start = offset + LIVE_RECORD_HEADER_BYTES;
-      frame.data = this.#batch.subarray(start, start + caplen);
-      offset = start + caplen;
-      packets++;
-      this.#deliveredBytes += caplen;
-      onFrame(frame);
-    }
+    const packets = forEachLiveRecord(this.#batch, this.#view, used, this.#frame, onFrame);
+    this.#deliveredBytes += packets.bytes;
     onBatch?.(this.#batch.subarray(0, used));
-    return packets;
+    return packets.count;
   }
 
   /** Calls `onReadable` on the owning thread whenever a ring block is ready. */

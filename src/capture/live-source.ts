@@ -22,6 +22,39 @@ import { checkCaptureInterface } from './live-interface.js';
 /** Length of a batch record header: u32 tsSec, u32 tsNsec, u32 capturedLength, u32 originalLength (LE). */
 export const LIVE_RECORD_HEADER_BYTES = 16;
 
+/**
+ * Walks one batch written by the addon (records back to back: u32 tsSec,
+ * u32 tsNsec, u32 capturedLength, u32 originalLength, then the bytes; all
+ * little-endian) and calls `onFrame` with the reused `frame` for each record;
+ * `frame.data` is a view into `batch`, valid until the next batch is read.
+ * Returns the packet count and captured bytes.
+ */
+export function forEachLiveRecord(
+  batch: Uint8Array,
+  view: DataView,
+  used: number,
+  frame: RawFrame,
+  onFrame: (frame: RawFrame) => void,
+): { count: number; bytes: number } {
+  let offset = 0;
+  let count = 0;
+  let bytes = 0;
+  while (offset + LIVE_RECORD_HEADER_BYTES <= used) {
+    frame.tsSec = view.getUint32(offset, true);
+    frame.tsNsec = view.getUint32(offset + 4, true);
+    const caplen = view.getUint32(offset + 8, true);
+    frame.capturedLength = caplen;
+    frame.originalLength = view.getUint32(offset + 12, true);
+    const start = offset + LIVE_RECORD_HEADER_BYTES;
+    frame.data = batch.subarray(start, start + caplen);
+    offset = start + caplen;
+    count++;
+    bytes += caplen;
+    onFrame(frame);
+  }
+  return { count, bytes };
+}
+
 export interface LiveSourceOptions {
   /** Interface name (`ip link` name; `any` for all). */
   interface: string;
@@ -131,25 +164,10 @@ export class LiveSource {
       throw new LiveCaptureError('ERR_CAPTURE_READ', (err as Error).message, 1, this.interfaceName);
     }
     if (used === 0) return 0;
-    const view = this.#view;
-    const frame = this.#frame;
-    let offset = 0;
-    let packets = 0;
-    while (offset + LIVE_RECORD_HEADER_BYTES <= used) {
-      frame.tsSec = view.getUint32(offset, true);
-      frame.tsNsec = view.getUint32(offset + 4, true);
-      const caplen = view.getUint32(offset + 8, true);
-      frame.capturedLength = caplen;
-      frame.originalLength = view.getUint32(offset + 12, true);
-      const start = offset + LIVE_RECORD_HEADER_BYTES;
-      frame.data = this.#batch.subarray(start, start + caplen);
-      offset = start + caplen;
-      packets++;
-      this.#deliveredBytes += caplen;
-      onFrame(frame);
-    }
+    const packets = forEachLiveRecord(this.#batch, this.#view, used, this.#frame, onFrame);
+    this.#deliveredBytes += packets.bytes;
     onBatch?.(this.#batch.subarray(0, used));
-    return packets;
+    return packets.count;
   }
 
   /** Calls `onReadable` (main thread) whenever packets are ready; replaces an earlier callback. */
