@@ -11,10 +11,11 @@
  * reused by the next `readBatch`; frame views and `onBatch` bytes are valid
  * only until then.
  */
-import { createRawFrame, type RawFrame } from './raw-frame.js';
+import type { RawFrame } from './raw-frame.js';
+import { LiveBatchReader } from './live-batch-reader.js';
 import { loadPcapAddon, type AfPacketNativeHandle, type AfPacketNativeStats } from './live-addon.js';
 import { LiveCaptureError } from './live-capture-error.js';
-import { forEachLiveRecord, LIVE_DEFAULTS, LIVE_RECORD_HEADER_BYTES, translateOpenError } from './live-source.js';
+import { LIVE_DEFAULTS, translateOpenError } from './live-source.js';
 
 export interface AfPacketSourceOptions {
   interface: string;
@@ -72,11 +73,7 @@ export class AfPacketSource {
   readonly fanoutGroup: number;
   readonly ringBytes: number;
   #handle: AfPacketNativeHandle;
-  #batch: Uint8Array;
-  #view: DataView;
-  #batchPackets: number;
-  #frame: RawFrame = createRawFrame();
-  #deliveredBytes = 0;
+  readonly #reader: LiveBatchReader;
   #final: AfPacketSourceStats | null = null;
 
   private constructor(handle: AfPacketNativeHandle, batchBytes: number, batchPackets: number) {
@@ -86,10 +83,7 @@ export class AfPacketSource {
     this.interfaceName = handle.device;
     this.fanoutGroup = handle.fanoutGroup;
     this.ringBytes = handle.ringBytes;
-    this.#batch = new Uint8Array(Math.max(batchBytes, LIVE_RECORD_HEADER_BYTES + handle.snaplen));
-    this.#view = new DataView(this.#batch.buffer, this.#batch.byteOffset, this.#batch.byteLength);
-    this.#batchPackets = batchPackets;
-    this.#frame.linkType = handle.linkType;
+    this.#reader = new LiveBatchReader(handle, batchBytes, batchPackets);
   }
 
   /**
@@ -130,17 +124,7 @@ export class AfPacketSource {
    * number of packets.
    */
   readBatch(onFrame: (frame: RawFrame) => void, onBatch?: (records: Uint8Array) => void, maxPackets = Infinity): number {
-    let used: number;
-    try {
-      used = this.#handle.readBatch(this.#batch, Math.min(this.#batchPackets, maxPackets));
-    } catch (err) {
-      throw new LiveCaptureError('ERR_CAPTURE_READ', (err as Error).message, 1, this.interfaceName);
-    }
-    if (used === 0) return 0;
-    const packets = forEachLiveRecord(this.#batch, this.#view, used, this.#frame, onFrame);
-    this.#deliveredBytes += packets.bytes;
-    onBatch?.(this.#batch.subarray(0, used));
-    return packets.count;
+    return this.#reader.read(onFrame, onBatch, maxPackets);
   }
 
   /** Calls `onReadable` on the owning thread whenever a ring block is ready. */
@@ -155,7 +139,7 @@ export class AfPacketSource {
   /** Cumulative counters; after close, those at close. */
   stats(): AfPacketSourceStats {
     if (this.#final) return { ...this.#final };
-    return { ...this.#handle.stats(), deliveredBytes: this.#deliveredBytes };
+    return { ...this.#handle.stats(), deliveredBytes: this.#reader.deliveredBytes };
   }
 
   /** Takes final statistics and closes the socket (leaving the fanout group); idempotent. */
@@ -164,7 +148,7 @@ export class AfPacketSource {
     try {
       this.#final = this.stats();
     } catch {
-      this.#final = { received: 0, droppedKernel: 0, freezeQueueCount: 0, delivered: 0, skippedOutgoing: 0, batchTruncated: 0, blocksRead: 0, deliveredBytes: this.#deliveredBytes };
+      this.#final = { received: 0, droppedKernel: 0, freezeQueueCount: 0, delivered: 0, skippedOutgoing: 0, batchTruncated: 0, blocksRead: 0, deliveredBytes: this.#reader.deliveredBytes };
     }
     this.#handle.close();
   }

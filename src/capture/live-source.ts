@@ -14,46 +14,12 @@
  * views and the `onBatch` bytes are valid only until then.
  */
 import type { RawFrame } from './raw-frame.js';
-import { createRawFrame } from './raw-frame.js';
+import { LiveBatchReader } from './live-batch-reader.js';
 import { loadPcapAddon, type PcapNativeHandle } from './live-addon.js';
 import { LiveCaptureError } from './live-capture-error.js';
 import { checkCaptureInterface } from './live-interface.js';
 
-/** Length of a batch record header: u32 tsSec, u32 tsNsec, u32 capturedLength, u32 originalLength (LE). */
-export const LIVE_RECORD_HEADER_BYTES = 16;
 
-/**
- * Walks one batch written by the addon (records back to back: u32 tsSec,
- * u32 tsNsec, u32 capturedLength, u32 originalLength, then the bytes; all
- * little-endian) and calls `onFrame` with the reused `frame` for each record;
- * `frame.data` is a view into `batch`, valid until the next batch is read.
- * Returns the packet count and captured bytes.
- */
-export function forEachLiveRecord(
-  batch: Uint8Array,
-  view: DataView,
-  used: number,
-  frame: RawFrame,
-  onFrame: (frame: RawFrame) => void,
-): { count: number; bytes: number } {
-  let offset = 0;
-  let count = 0;
-  let bytes = 0;
-  while (offset + LIVE_RECORD_HEADER_BYTES <= used) {
-    frame.tsSec = view.getUint32(offset, true);
-    frame.tsNsec = view.getUint32(offset + 4, true);
-    const caplen = view.getUint32(offset + 8, true);
-    frame.capturedLength = caplen;
-    frame.originalLength = view.getUint32(offset + 12, true);
-    const start = offset + LIVE_RECORD_HEADER_BYTES;
-    frame.data = batch.subarray(start, start + caplen);
-    offset = start + caplen;
-    count++;
-    bytes += caplen;
-    onFrame(frame);
-  }
-  return { count, bytes };
-}
 
 export interface LiveSourceOptions {
   /** Interface name (`ip link` name; `any` for all). */
@@ -110,11 +76,7 @@ export class LiveSource {
   readonly nanosecond: boolean;
   readonly interfaceName: string;
   #handle: PcapNativeHandle;
-  #batch: Uint8Array;
-  #view: DataView;
-  #batchPackets: number;
-  #frame: RawFrame = createRawFrame();
-  #deliveredBytes = 0;
+  readonly #reader: LiveBatchReader;
   #last = { received: 0, droppedKernel: 0, droppedInterface: 0 };
   #total = { received: 0, droppedKernel: 0, droppedInterface: 0 };
   #final: LiveCaptureStats | null = null;
@@ -125,10 +87,7 @@ export class LiveSource {
     this.snaplen = handle.snaplen;
     this.nanosecond = handle.nanosecond;
     this.interfaceName = handle.device;
-    this.#batch = new Uint8Array(Math.max(batchBytes, LIVE_RECORD_HEADER_BYTES + handle.snaplen));
-    this.#view = new DataView(this.#batch.buffer, this.#batch.byteOffset, this.#batch.byteLength);
-    this.#batchPackets = batchPackets;
-    this.#frame.linkType = handle.linkType;
+    this.#reader = new LiveBatchReader(handle, batchBytes, batchPackets);
   }
 
   /**
@@ -157,17 +116,7 @@ export class LiveSource {
    * LiveCaptureError ERR_CAPTURE_READ when the interface fails (e.g. it was removed).
    */
   readBatch(onFrame: (frame: RawFrame) => void, onBatch?: (records: Uint8Array) => void, maxPackets = Infinity): number {
-    let used: number;
-    try {
-      used = this.#handle.readBatch(this.#batch, Math.min(this.#batchPackets, maxPackets));
-    } catch (err) {
-      throw new LiveCaptureError('ERR_CAPTURE_READ', (err as Error).message, 1, this.interfaceName);
-    }
-    if (used === 0) return 0;
-    const packets = forEachLiveRecord(this.#batch, this.#view, used, this.#frame, onFrame);
-    this.#deliveredBytes += packets.bytes;
-    onBatch?.(this.#batch.subarray(0, used));
-    return packets.count;
+    return this.#reader.read(onFrame, onBatch, maxPackets);
   }
 
   /** Calls `onReadable` (main thread) whenever packets are ready; replaces an earlier callback. */
@@ -191,7 +140,7 @@ export class LiveSource {
     t.droppedKernel += (s.droppedKernel - l.droppedKernel + U32) % U32;
     t.droppedInterface += (s.droppedInterface - l.droppedInterface + U32) % U32;
     this.#last = { received: s.received, droppedKernel: s.droppedKernel, droppedInterface: s.droppedInterface };
-    return { ...t, delivered: s.delivered, deliveredBytes: this.#deliveredBytes, batchTruncated: s.batchTruncated };
+    return { ...t, delivered: s.delivered, deliveredBytes: this.#reader.deliveredBytes, batchTruncated: s.batchTruncated };
   }
 
   /** Takes final statistics, stops polling and closes the handle; idempotent. */
@@ -200,7 +149,7 @@ export class LiveSource {
     try {
       this.#final = this.stats();
     } catch {
-      this.#final = { ...this.#total, delivered: 0, deliveredBytes: this.#deliveredBytes, batchTruncated: 0 };
+      this.#final = { ...this.#total, delivered: 0, deliveredBytes: this.#reader.deliveredBytes, batchTruncated: 0 };
     }
     this.#handle.close();
   }
