@@ -1,11 +1,14 @@
 /**
  * Resolves replay options into one frozen configuration with every cap at a
  * finite default (validated once at start, then frozen: pino/fastify habit).
+ * The defaults live with their layers: DEFAULT_DECODER_OPTIONS,
+ * REASSEMBLY_DEFAULTS, resolveHttpOptions.
  * The README's "Caps" table lists the same defaults.
  */
-import type { DecoderOptions } from '../decode/packet-decoder.js';
+import { DEFAULT_DECODER_OPTIONS, type DecoderOptions } from '../decode/packet-decoder.js';
 import type { ReassemblyOptions } from '../reassembly/tcp-reassembler.js';
-import type { HttpOptions } from '../http/http-connection.js';
+import { REASSEMBLY_DEFAULTS } from '../reassembly/reassembly-budget.js';
+import { resolveHttpOptions, type HttpOptions } from '../http/http-connection.js';
 import type { ReplayOptions } from './replay-types.js';
 
 export interface ReplayConfig {
@@ -15,32 +18,16 @@ export interface ReplayConfig {
   readonly http: Readonly<Required<Omit<HttpOptions, 'keepDetail'>>>;
 }
 
-export const DEFAULT_DECODE = Object.freeze({
-  maxFragmentDatagrams: 4096,
-  maxFragmentBytes: 32 << 20,
-  fragmentTimeoutSec: 30,
-});
-
-export const DEFAULT_REASSEMBLY: Readonly<Required<ReassemblyOptions>> = Object.freeze({
-  maxConnections: 262_144,
-  maxBufferedBytesPerDirection: 1 << 20,
-  maxBufferedBytesTotal: 256 << 20,
-  maxBufferedSegmentsPerDirection: 4096,
-  idleTimeoutSec: 300,
-  closedTimeoutSec: 5,
-});
-
-export const DEFAULT_HTTP: ReplayConfig['http'] = Object.freeze({
-  maxBodySampleBytes: 64 << 10,
-  maxHeaderBytes: 64 << 10,
-  maxPendingRequests: 64,
-  decodeBodies: true,
-});
-
+/**
+ * Each layer owns its defaults (decoder, reassembly budget, HTTP options);
+ * this only combines them with the caller's options and freezes the result.
+ * Throws UsageError for an invalid HTTP option.
+ */
 export function resolveReplayConfig(options: ReplayOptions): ReplayConfig {
+  const { keepDetail: _shardSetsThis, ...http } = resolveHttpOptions({ ...options.http });
   return Object.freeze({
-    decode: Object.freeze({ ...DEFAULT_DECODE, ...options.decode }),
-    reassembly: Object.freeze({ ...DEFAULT_REASSEMBLY, ...options.reassembly }),
-    http: Object.freeze({ ...DEFAULT_HTTP, ...options.http }),
+    decode: Object.freeze({ ...DEFAULT_DECODER_OPTIONS, ...options.decode }),
+    reassembly: Object.freeze({ ...REASSEMBLY_DEFAULTS, ...options.reassembly }),
+    http: Object.freeze(http),
   });
 }
