@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AfPacketShard } from '../src/capture/afpacket-shard.js';
+import { readyReply } from '../src/capture/afpacket-channel.js';
 import type { AfPacketShardInit, AfPacketWorkerReply, AfPacketWorkerRequest } from '../src/capture/afpacket-messages.js';
 
 const init = workerData as AfPacketShardInit;
@@ -27,7 +28,7 @@ try {
 }
 if (shard) {
   const s = shard;
-  post({ type: 'ready', shard: init.shard, linkType: s.source.linkType, snaplen: s.source.snaplen, ringBytes: s.source.ringBytes, fanoutGroup: s.source.fanoutGroup });
+  post(readyReply(s));
   s.start((err) => post(errorReply(err, 'read')));
   port.on('message', (m: AfPacketWorkerRequest) => {
     switch (m.type) {

@@ -3,14 +3,30 @@
  * TPACKET_V3 receive ring, all sockets of a run in one PACKET_FANOUT group
  * (packet(7), Documentation/networking/packet_mmap.rst).
  *
- *   new AfPacketHandle(device, snaplen, promisc, blockBytes, blockCount, blockTimeoutMs, fanoutGroup, filter|null)
+ *   new AfPacketHandle(device, snaplen, promisc, blockBytes, blockCount, blockTimeoutMs, fanoutGroup, filter|null[, program])
  *   handle.readBatch(buffer, maxPackets) -> bytes written (0 = no retired block ready)
  *   handle.startPoll(callback(status)) / handle.stopPoll()   (uv_poll on the socket)
  *   handle.stats() -> { received, droppedKernel, freezeQueueCount, delivered, skippedOutgoing, batchTruncated, blocksRead }
  *   handle.close()
  *   handle.linkType / snaplen / nanosecond (true) / device / fanoutGroup / ringBytes
+ *   handle.fanoutMode ('cbpf' | 'hash' | 'none') / fanoutFallback (why cbpf was not used, or null)
  *
- * Fanout: PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG. The kernel picks the
+ * Fanout with a program (src/capture/fanout-program.ts: an array of
+ * [code, jt, jf, k] or a Uint8Array of 8-byte struct sock_filter in host
+ * order): the group is PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_DEFRAG (Linux
+ * ≥ 4.2) and the program is set with PACKET_FANOUT_DATA (a struct
+ * sock_fprog; the group keeps one program, each member sets the same one).
+ * The kernel sends a packet to member `return value % members`
+ * (fanout_demux_bpf); the program hashes the innermost 5-tuple, through
+ * VXLAN, GENEVE and GRE/ERSPAN mirror tunnels. DEFRAG reassembles outer IPv4
+ * fragments before the program runs. When the kernel refuses the CBPF group
+ * (EINVAL: older kernel, or the group already exists as HASH because another
+ * member fell back) the socket joins a HASH group instead and fanoutFallback
+ * says why; when it accepts the group but refuses the program, the
+ * constructor throws ERR_CAPTURE_FANOUT_PROGRAM (the socket cannot leave the
+ * group) and JavaScript reopens without a program.
+ *
+ * Fanout without a program: PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG. The kernel picks the
  * socket with reciprocal_scale(__skb_get_hash_symmetric(skb), members): a flow
  * dissector hash over (addresses, ports, protocol) with the two endpoints put in
  * a canonical order, so both directions of a TCP connection reach the same
@@ -77,6 +93,13 @@
 #ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
 #define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
 #endif
+#ifndef PACKET_FANOUT_CBPF
+#define PACKET_FANOUT_CBPF 6
+#endif
+#ifndef PACKET_FANOUT_DATA
+#define PACKET_FANOUT_DATA 22
+#endif
+#define MAX_PROGRAM_INSNS 4096 /* BPF_MAXINSNS */
 
 /* struct sock_fprog of <linux/filter.h>; struct bpf_insn has struct sock_filter's layout. */
 struct aps_sock_fprog {
@@ -98,6 +121,9 @@ typedef struct afp {
   int linktype;
   int snaplen;
   int group;
+  const char *fanout_mode; /* "cbpf", "hash" or "none" */
+  char fanout_fallback[160]; /* empty unless CBPF was refused */
+  struct bpf_insn *pending_prog; /* the fanout program during the constructor only */
   char device[IF_NAMESIZE + 1];
   double received, dropped, freeze, delivered, skipped_outgoing, truncated, blocks;
   fd_poller_t poller;
@@ -179,6 +205,8 @@ static const char *errno_code(int e) {
 
 /* Fails the constructor: closes what was opened, throws code + message. */
 static napi_value open_fail(napi_env env, afp_t *a, pcap_t *dead, const char *code, const char *msg) {
+  free(a->pending_prog);
+  a->pending_prog = NULL;
   if (dead != NULL) pcap_close(dead);
   afp_close(a);
   free(a);
@@ -187,10 +215,76 @@ static napi_value open_fail(napi_env env, afp_t *a, pcap_t *dead, const char *co
 
 static int is_pow2(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
-/* new AfPacketHandle(device, snaplen, promisc, blockBytes, blockCount, blockTimeoutMs, fanoutGroup, filter|null) */
+/*
+ * Reads the optional fanout program: undefined/null → 0 instructions; an
+ * array of [code, jt, jf, k] or a Uint8Array of 8-byte sock_filter records.
+ * Returns the instruction count, or -1 (message in msg) for a malformed one.
+ * *out is malloc'ed when the count is > 0.
+ */
+static int read_program(napi_env env, napi_value v, struct bpf_insn **out, char *msg, size_t msg_len) {
+  napi_valuetype t;
+  bool is_array = false, is_typed = false;
+  *out = NULL;
+  if (napi_typeof(env, v, &t) != napi_ok || t == napi_undefined || t == napi_null) return 0;
+  napi_is_array(env, v, &is_array);
+  napi_is_typedarray(env, v, &is_typed);
+  if (is_typed) {
+    napi_typedarray_type type;
+    size_t length = 0, offset = 0;
+    void *data = NULL;
+    napi_value ab;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok || type != napi_uint8_array || length % 8 != 0 ||
+        length == 0 || length / 8 > MAX_PROGRAM_INSNS) {
+      snprintf(msg, msg_len, "fanout program: a Uint8Array of 1 to %d 8-byte sock_filter records", MAX_PROGRAM_INSNS);
+      return -1;
+    }
+    *out = (struct bpf_insn *)malloc(length);
+    memcpy(*out, data, length);
+    return (int)(length / 8);
+  }
+  uint32_t n = 0;
+  if (!is_array || napi_get_array_length(env, v, &n) != napi_ok || n == 0 || n > MAX_PROGRAM_INSNS) {
+    snprintf(msg, msg_len, "fanout program: an array of 1 to %d [code, jt, jf, k] instructions", MAX_PROGRAM_INSNS);
+    return -1;
+  }
+  struct bpf_insn *p = (struct bpf_insn *)calloc(n, sizeof *p);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value ins, f[4];
+    uint32_t fields[4], len = 0;
+    bool ok = napi_get_element(env, v, i, &ins) == napi_ok && napi_is_array(env, ins, &is_array) == napi_ok && is_array &&
+              napi_get_array_length(env, ins, &len) == napi_ok && len == 4;
+    for (uint32_t j = 0; ok && j < 4; j++)
+      ok = napi_get_element(env, ins, j, &f[j]) == napi_ok && napi_get_value_uint32(env, f[j], &fields[j]) == napi_ok;
+    if (!ok || fields[0] > 0xffff || fields[1] > 0xff || fields[2] > 0xff) {
+      free(p);
+      snprintf(msg, msg_len, "fanout program: instruction %u is not [code <= 0xffff, jt <= 255, jf <= 255, k]", i);
+      return -1;
+    }
+    p[i].code = (unsigned short)fields[0];
+    p[i].jt = (unsigned char)fields[1];
+    p[i].jf = (unsigned char)fields[2];
+    p[i].k = fields[3];
+  }
+  *out = p;
+  return (int)n;
+}
+
+/* Joins `group` as `type` | DEFRAG (| IGNORE_OUTGOING on loopback, dropped on kernels before 4.20). Returns setsockopt's result; errno set. */
+static int join_fanout(int fd, int group, int type, int loopback) {
+  int flags = PACKET_FANOUT_FLAG_DEFRAG | (loopback ? PACKET_FANOUT_FLAG_IGNORE_OUTGOING : 0);
+  int arg = (group & 0xffff) | ((type | flags) << 16);
+  int rc = setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg);
+  if (rc < 0 && errno == EINVAL && loopback) { /* kernels before 4.20: no IGNORE_OUTGOING; skipped in readBatch instead */
+    arg = (group & 0xffff) | ((type | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    rc = setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg);
+  }
+  return rc;
+}
+
+/* new AfPacketHandle(device, snaplen, promisc, blockBytes, blockCount, blockTimeoutMs, fanoutGroup, filter|null[, program]) */
 static napi_value afp_new(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8], self;
+  size_t argc = 9;
+  napi_value argv[9], self;
   if (napi_get_cb_info(env, info, &argc, argv, &self, NULL) != napi_ok || argc < 8)
     return throw_code(env, "ERR_CAPTURE_ARG", "AfPacketHandle needs 8 arguments");
   char device[64], filter[8192], msg[PCAP_ERRBUF_SIZE + 512];
@@ -211,10 +305,16 @@ static napi_value afp_new(napi_env env, napi_callback_info info) {
   int has_filter = ft == napi_string;
   if (has_filter && napi_get_value_string_utf8(env, argv[7], filter, sizeof filter, &n) != napi_ok)
     return throw_code(env, "ERR_CAPTURE_ARG", "filter too long");
+  struct bpf_insn *fanout_prog = NULL;
+  int fanout_len = argc >= 9 ? read_program(env, argv[8], &fanout_prog, msg, sizeof msg) : 0;
+  if (fanout_len < 0) return throw_code(env, "ERR_CAPTURE_ARG", msg);
+  /* From here on, every exit frees the program: open_fail and the success path below. */
 
   afp_t *a = (afp_t *)calloc(1, sizeof(afp_t));
   a->fd = -1;
   a->group = group;
+  a->fanout_mode = "none";
+  a->pending_prog = fanout_prog;
   a->snaplen = snaplen;
   a->poller.env = env;
   memcpy(a->device, device, strlen(device) + 1); /* at most IF_NAMESIZE - 1 bytes, checked above */
@@ -308,12 +408,20 @@ static napi_value afp_new(napi_env env, napi_callback_info info) {
   }
   if (group >= 0) {
     /* On loopback every packet passes twice (outgoing, then incoming): keep the incoming copy, as libpcap does. */
-    int flags = PACKET_FANOUT_FLAG_DEFRAG | (a->loopback ? PACKET_FANOUT_FLAG_IGNORE_OUTGOING : 0);
-    int arg = (group & 0xffff) | ((PACKET_FANOUT_HASH | flags) << 16);
-    int rc = setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg);
-    if (rc < 0 && errno == EINVAL && a->loopback) { /* kernels before 4.20: no IGNORE_OUTGOING; skipped in readBatch instead */
-      arg = (group & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
-      rc = setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg);
+    int rc = -1;
+    if (fanout_len > 0) {
+      rc = join_fanout(a->fd, group, PACKET_FANOUT_CBPF, a->loopback);
+      if (rc == 0) {
+        a->fanout_mode = "cbpf";
+      } else if (errno == EINVAL) {
+        snprintf(a->fanout_fallback, sizeof a->fanout_fallback, "PACKET_FANOUT_CBPF refused (%s): kernel before 4.2, or group %d exists in hash mode", strerror(errno), group);
+      } else {
+        FAIL_ERRNO("PACKET_FANOUT (cbpf)");
+      }
+    }
+    if (rc < 0) {
+      rc = join_fanout(a->fd, group, PACKET_FANOUT_HASH, a->loopback);
+      if (rc == 0) a->fanout_mode = "hash";
     }
     if (rc < 0) {
       int e = errno;
@@ -326,7 +434,18 @@ static napi_value afp_new(napi_env env, napi_callback_info info) {
       errno = e;
       FAIL_ERRNO("PACKET_FANOUT");
     }
+    if (a->fanout_mode[0] == 'c') {
+      struct aps_sock_fprog fp = { (unsigned short)fanout_len, fanout_prog };
+      if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp, sizeof fp) < 0) {
+        int e = errno;
+        snprintf(msg, sizeof msg, "%s: PACKET_FANOUT_DATA (fanout program of %d instructions): %s", device, fanout_len, strerror(e));
+        if (has_filter) pcap_freecode(&prog);
+        return open_fail(env, a, dead, "ERR_CAPTURE_FANOUT_PROGRAM", msg);
+      }
+    }
   }
+  free(a->pending_prog);
+  a->pending_prog = NULL;
   if (has_filter) {
     struct aps_sock_fprog user = { (unsigned short)prog.bf_len, prog.bf_insns };
     int rc = setsockopt(a->fd, SOL_SOCKET, SO_ATTACH_FILTER, &user, sizeof user);
@@ -357,6 +476,11 @@ static napi_value afp_new(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, self, "fanoutGroup", v);
   napi_create_double(env, (double)a->ring_bytes, &v);
   napi_set_named_property(env, self, "ringBytes", v);
+  napi_create_string_utf8(env, a->fanout_mode, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, self, "fanoutMode", v);
+  if (a->fanout_fallback[0] != '\0') napi_create_string_utf8(env, a->fanout_fallback, NAPI_AUTO_LENGTH, &v);
+  else napi_get_null(env, &v);
+  napi_set_named_property(env, self, "fanoutFallback", v);
   return self;
 }
 

@@ -29,6 +29,21 @@ export function errorFromReply(r: ErrorReply): LiveCaptureError {
   return new LiveCaptureError(r.code, r.message, r.exitCode);
 }
 
+/** The 'ready' reply of an open shard. */
+export function readyReply(s: AfPacketShard): Ready {
+  const src = s.source;
+  return {
+    type: 'ready',
+    shard: s.shard,
+    linkType: src.linkType,
+    snaplen: src.snaplen,
+    ringBytes: src.ringBytes,
+    fanoutGroup: src.fanoutGroup,
+    fanoutMode: src.fanoutMode,
+    fanoutFallback: src.fanoutFallback,
+  };
+}
+
 /** Locates dist/workers/afpacket-worker.js from this module (src/ or dist/src/). */
 export function afPacketWorkerPath(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -108,7 +123,7 @@ export class InlineAfPacketChannel implements AfPacketChannel {
     try {
       const s = new AfPacketShard(init);
       this.#shard = s;
-      this.ready = Promise.resolve({ type: 'ready', shard: init.shard, linkType: s.source.linkType, snaplen: s.source.snaplen, ringBytes: s.source.ringBytes, fanoutGroup: s.source.fanoutGroup });
+      this.ready = Promise.resolve(readyReply(s));
       s.start(onFailure);
     } catch (err) {
       this.ready = Promise.reject(err);

@@ -41,7 +41,7 @@ export interface AfPacketShardCounters {
   bytes: number;
   wireBytes: number;
   tcpPackets: number;
-  /** Decoded packets inside a tunnel (VXLAN, GENEVE, GRE...): the kernel hashed their outer header. */
+  /** Decoded TCP packets inside a tunnel (VXLAN, GENEVE, GRE...). With fanout 'cbpf' they were spread by their inner 5-tuple; with 'hash', by the outer header. */
   tunneledPackets: number;
   transactions: number;
 }
@@ -49,7 +49,18 @@ export interface AfPacketShardCounters {
 export type AfPacketWorkerRequest = { type: 'round'; round: number } | { type: 'finish' };
 
 export type AfPacketWorkerReply =
-  | { type: 'ready'; shard: number; linkType: number; snaplen: number; ringBytes: number; fanoutGroup: number }
+  | {
+      type: 'ready';
+      shard: number;
+      linkType: number;
+      snaplen: number;
+      ringBytes: number;
+      fanoutGroup: number;
+      /** Fanout type this socket joined (AfPacketSource.fanoutMode). */
+      fanoutMode: 'cbpf' | 'hash';
+      /** Why 'cbpf' was asked for and 'hash' used, else null. */
+      fanoutFallback: string | null;
+    }
   | {
       type: 'round';
       shard: number;

@@ -68,7 +68,12 @@ export class AfPacketShard {
     this.#init = init;
     this.shard = init.shard;
     this.shards = init.shards;
-    this.source = AfPacketSource.open(init.source);
+    const d = init.decode;
+    this.source = AfPacketSource.open({
+      ...init.source,
+      // The fanout program opens the tunnels the decoder opens, on the same ports.
+      tunnelPorts: init.source.tunnelPorts ?? { vxlanPorts: d.vxlanPorts, genevePorts: d.genevePorts, greUdpPorts: d.greUdpPorts },
+    });
     try {
       if (init.write) this.#writer = new LivePcapWriter(init.write, this.source.linkType, this.source.snaplen, { maxFileBytes: init.writeMaxBytes });
     } catch (err) {

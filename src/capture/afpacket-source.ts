@@ -2,7 +2,9 @@
  * AfPacketSource: one AF_PACKET fanout socket's packets as RawFrames, in
  * batches (Linux, `--capture-mode afpacket`). Each capture worker owns one.
  *
- *   kernel: PACKET_FANOUT_HASH group ──► this socket's TPACKET_V3 ring (blocks)
+ *   kernel: PACKET_FANOUT_CBPF group (fanout-program.ts: symmetric hash of the
+ *           innermost 5-tuple, through mirror tunnels; PACKET_FANOUT_HASH when
+ *           the kernel refuses it) ──► this socket's TPACKET_V3 ring (blocks)
  *     ──readBatch──► batch buffer (pcap record layout, one copy per packet)
  *     ──walk──► RawFrame (reused object, `data` a view) ──► onFrame
  *
@@ -16,6 +18,7 @@ import { LiveBatchReader } from './live-batch-reader.js';
 import { loadPcapAddon, type AfPacketNativeHandle, type AfPacketNativeStats } from './live-addon.js';
 import { LiveCaptureError } from './live-capture-error.js';
 import { LIVE_DEFAULTS, translateOpenError } from './live-source.js';
+import { buildFanoutProgram, type FanoutProgramOptions } from './fanout-program.js';
 
 export interface AfPacketSourceOptions {
   interface: string;
@@ -31,6 +34,15 @@ export interface AfPacketSourceOptions {
   timeoutMs?: number;
   /** PACKET_FANOUT group id (0..65535), shared by every socket of the run. */
   fanoutGroup: number;
+  /**
+   * 'cbpf' (default): the group runs the fanout program (symmetric hash of the
+   * innermost addresses and ports, through VXLAN/GENEVE/GRE/ERSPAN), falling
+   * back to 'hash' when the kernel refuses it; 'hash': the kernel's flow hash
+   * of the outer headers. Every socket of a group must ask for the same.
+   */
+  fanout?: 'cbpf' | 'hash';
+  /** Tunnel UDP ports the fanout program opens (the decoder's vxlanPorts / genevePorts / greUdpPorts); defaults 4789 / 6081 / 4754. */
+  tunnelPorts?: FanoutProgramOptions;
   /** Batch buffer size, bytes. Default 4 MiB. */
   batchBytes?: number;
   /** Packets per batch, at most. Default 8192. */
@@ -72,12 +84,18 @@ export class AfPacketSource {
   readonly interfaceName: string;
   readonly fanoutGroup: number;
   readonly ringBytes: number;
+  /** Fanout type the socket joined: 'cbpf', or 'hash' (asked for, or fallen back to). */
+  readonly fanoutMode: 'cbpf' | 'hash';
+  /** Why 'cbpf' was asked for and 'hash' used (the kernel's refusal), else null. */
+  readonly fanoutFallback: string | null;
   #handle: AfPacketNativeHandle;
   readonly #reader: LiveBatchReader;
   #final: AfPacketSourceStats | null = null;
 
-  private constructor(handle: AfPacketNativeHandle, batchBytes: number, batchPackets: number) {
+  private constructor(handle: AfPacketNativeHandle, batchBytes: number, batchPackets: number, fallback: string | null) {
     this.#handle = handle;
+    this.fanoutMode = handle.fanoutMode === 'cbpf' ? 'cbpf' : 'hash';
+    this.fanoutFallback = fallback ?? handle.fanoutFallback ?? null;
     this.linkType = handle.linkType;
     this.snaplen = handle.snaplen;
     this.interfaceName = handle.device;
@@ -90,7 +108,9 @@ export class AfPacketSource {
    * Opens the socket and joins the fanout group. Throws LiveCaptureError:
    * ERR_CAPTURE_ADDON_MISSING, ERR_CAPTURE_AFPACKET_UNSUPPORTED (not Linux),
    * ERR_CAPTURE_NO_DEVICE, ERR_CAPTURE_IFACE_DOWN, ERR_CAPTURE_PERMISSION,
-   * ERR_CAPTURE_FILTER, ERR_CAPTURE_ACTIVATE.
+   * ERR_CAPTURE_FILTER, ERR_CAPTURE_ACTIVATE. A fanout program the kernel
+   * refuses is not an error: the socket is reopened in hash mode and
+   * `fanoutFallback` says why. RangeError for a bad `tunnelPorts` list.
    */
   static open(options: AfPacketSourceOptions): AfPacketSource {
     const addon = loadPcapAddon();
@@ -99,9 +119,10 @@ export class AfPacketSource {
     }
     const snaplen = options.snaplen ?? LIVE_DEFAULTS.snaplen;
     const ring = ringGeometry(options.bufferBytes ?? LIVE_DEFAULTS.bufferBytes);
-    let handle: AfPacketNativeHandle;
-    try {
-      handle = new addon.AfPacketHandle(
+    const Handle = addon.AfPacketHandle;
+    const program = (options.fanout ?? 'cbpf') === 'cbpf' ? buildFanoutProgram(options.tunnelPorts).map((i) => [i.code, i.jt, i.jf, i.k] as const) : null;
+    const openWith = (p: typeof program): AfPacketNativeHandle =>
+      new Handle(
         options.interface,
         snaplen,
         options.promiscuous ?? LIVE_DEFAULTS.promiscuous,
@@ -110,11 +131,22 @@ export class AfPacketSource {
         Math.max(1, options.timeoutMs ?? LIVE_DEFAULTS.timeoutMs),
         options.fanoutGroup,
         options.filter ?? null,
+        p,
       );
+    let handle: AfPacketNativeHandle;
+    let fallback: string | null = null;
+    try {
+      try {
+        handle = openWith(program);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ERR_CAPTURE_FANOUT_PROGRAM') throw err;
+        fallback = (err as Error).message;
+        handle = openWith(null);
+      }
     } catch (err) {
       throw translateOpenError(err, options.interface, options.filter ?? null);
     }
-    return new AfPacketSource(handle, options.batchBytes ?? LIVE_DEFAULTS.batchBytes, options.batchPackets ?? LIVE_DEFAULTS.batchPackets);
+    return new AfPacketSource(handle, options.batchBytes ?? LIVE_DEFAULTS.batchBytes, options.batchPackets ?? LIVE_DEFAULTS.batchPackets, fallback);
   }
 
   /**

@@ -73,7 +73,8 @@ export interface AfPacketNativeStats {
 
 /**
  * One AF_PACKET socket (Linux) with a TPACKET_V3 ring, member of a
- * PACKET_FANOUT_HASH group (see native-bindings/src/afpacket-binding.c).
+ * PACKET_FANOUT_CBPF group (with a fanout program) or PACKET_FANOUT_HASH
+ * group (see native-bindings/src/afpacket-binding.c).
  * Non-blocking; usable from any thread (each worker opens its own).
  */
 export interface AfPacketNativeHandle {
@@ -87,6 +88,10 @@ export interface AfPacketNativeHandle {
   readonly fanoutGroup: number;
   /** Size of the mmap'ed ring, bytes (blockBytes × blockCount). */
   readonly ringBytes: number;
+  /** Fanout type joined: 'cbpf' (the program decides), 'hash' (kernel flow hash), 'none' (no group). Absent on addons built before it. */
+  readonly fanoutMode?: 'cbpf' | 'hash' | 'none';
+  /** Why a program was given but the group is 'hash' (the kernel refused PACKET_FANOUT_CBPF), else null. */
+  readonly fanoutFallback?: string | null;
   /**
    * Copies packets of retired ring blocks into `buffer`, in the libpcap
    * handle's record layout (u32 tsSec, u32 tsNsec, u32 caplen, u32 origlen,
@@ -126,7 +131,9 @@ export interface PcapAddon {
   /**
    * Linux only (absent elsewhere). Throws coded errors: ERR_CAPTURE_NO_DEVICE,
    * ERR_CAPTURE_IFACE_DOWN, ERR_CAPTURE_PERMISSION, ERR_CAPTURE_FILTER,
-   * ERR_CAPTURE_ACTIVATE (ring, fanout group taken, unsupported link type), ERR_CAPTURE_ARG.
+   * ERR_CAPTURE_ACTIVATE (ring, fanout group taken, unsupported link type), ERR_CAPTURE_ARG,
+   * ERR_CAPTURE_FANOUT_PROGRAM (the kernel joined the CBPF group but refused the program).
+   * `program`: the fanout program (fanout-program.ts) as [code, jt, jf, k] rows.
    */
   AfPacketHandle?: new (
     device: string,
@@ -137,6 +144,7 @@ export interface PcapAddon {
     blockTimeoutMs: number,
     fanoutGroup: number,
     filter: string | null,
+    program?: ReadonlyArray<readonly [number, number, number, number]> | null,
   ) => AfPacketNativeHandle;
   listInterfaces(): PcapInterfaceInfo[];
   libVersion(): string;

@@ -1,6 +1,6 @@
 /**
  * `--capture-mode afpacket`: two workers, each reading its own AF_PACKET
- * socket of one PACKET_FANOUT_HASH group, on the server side of a veth pair
+ * socket of one PACKET_FANOUT_CBPF group (the fanout program), on the server side of a veth pair
  * (namespaces aps-fan-a / aps-fan-b, 10.81.0.0/24). A pcap-mode capture runs
  * at the same time on the same interface.
  *
@@ -122,7 +122,8 @@ describe.skipIf(skip !== null)('apisensor capture --capture-mode afpacket (PACKE
     const afSummary = JSON.parse(af.stdout());
     const pcSummary = JSON.parse(pc.stdout());
     expect(afSummary.capture.mode).toBe('afpacket');
-    expect(afSummary.capture.afpacket.fanoutMode).toBe('hash+defrag');
+    expect(afSummary.capture.afpacket.fanoutMode).toBe('cbpf+defrag');
+    expect(afSummary.capture.afpacket.fanoutFallback).toBeNull();
     const workers = afSummary.capture.afpacket.workers as Array<{ shard: number; packets: number; received: number; delivered: number; droppedKernel: number }>;
     expect(workers.map((w) => w.shard)).toEqual([0, 1]);
     for (const w of workers) {
