@@ -53,8 +53,14 @@ export interface AfPacketWorkerHealth {
 /** `capture.afpacket` of the run summary. */
 export interface AfPacketCaptureInfo {
   fanoutGroup: number;
-  /** Always 'hash+defrag' (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG). */
+  /**
+   * 'cbpf+defrag' (PACKET_FANOUT_CBPF running fanout-program.ts: inner
+   * 5-tuple through mirror tunnels) or 'hash+defrag' (PACKET_FANOUT_HASH:
+   * outer headers), both with PACKET_FANOUT_FLAG_DEFRAG.
+   */
   fanoutMode: string;
+  /** Why the program was refused and the group fell back to 'hash+defrag' (first worker's reason), else null. */
+  fanoutFallback: string | null;
   /** Ring of each socket, bytes. */
   ringBytesPerWorker: number;
   workers: AfPacketWorkerHealth[];
@@ -122,7 +128,9 @@ export async function runAfPacketCapture(options: LiveCaptureOptions): Promise<L
     await Promise.all(channels.map((c) => c.terminate()));
     throw (openError as PromiseRejectedResult).reason;
   }
-  const first = (readies[0] as PromiseFulfilledResult<Extract<AfPacketWorkerReply, { type: 'ready' }>>).value;
+  const readyReplies = readies.map((r) => (r as PromiseFulfilledResult<Extract<AfPacketWorkerReply, { type: 'ready' }>>).value);
+  const first = readyReplies[0]!;
+  const fanoutFallbacks = readyReplies.filter((r) => r.fanoutFallback !== null);
 
   const rxDroppedStart = interfaceRxDropped(iface);
   const health = new CaptureHealthTracker(Date.now(), options);
@@ -159,8 +167,9 @@ export async function runAfPacketCapture(options: LiveCaptureOptions): Promise<L
       latest[r.shard] = r.stats;
       packetsSoFar += r.counters.packets;
     }
+    // Health first: drops of this round are known before its transactions.
+    options.onHealth?.(health.sample(totals(), Date.now()));
     emit(replies.map((r) => r.transactions));
-    health.sample(totals(), Date.now());
     if (options.maxPackets !== undefined && packetsSoFar >= options.maxPackets) stop();
   };
   let inRound: Promise<void> | null = null;
@@ -189,6 +198,10 @@ export async function runAfPacketCapture(options: LiveCaptureOptions): Promise<L
   }
   await Promise.all(channels.map((c) => c.terminate()));
   for (const f of finals) latest[f.shard] = f.stats;
+  // Final health before the last transactions, as in pcap mode.
+  const finalStats = totals();
+  const endMs = Date.now();
+  options.onHealth?.(health.sample(finalStats, endMs, true));
   emit(finals.map((f) => f.transactions));
 
   const events = new EventCounter();
@@ -223,7 +236,8 @@ export async function runAfPacketCapture(options: LiveCaptureOptions): Promise<L
     });
   }
   if (tunneled > 0) events.add('capture.afpacket_tunneled_packets', tunneled);
-  const capture = health.finish(totals(), Date.now(), {
+  if (fanoutFallbacks.length > 0) events.add('capture.afpacket_fanout_program_refused', fanoutFallbacks.length);
+  const capture = health.finish(finalStats, endMs, {
     interface: iface,
     filter: options.filter ?? null,
     linkType: first.linkType,
@@ -235,7 +249,7 @@ export async function runAfPacketCapture(options: LiveCaptureOptions): Promise<L
     capture: {
       ...capture,
       mode: 'afpacket',
-      afpacket: { fanoutGroup, fanoutMode: 'hash+defrag', ringBytesPerWorker: first.ringBytes, workers: workers.sort((a, b) => a.shard - b.shard) },
+      afpacket: { fanoutGroup, fanoutMode: readyReplies.every((r) => r.fanoutMode === 'cbpf') ? 'cbpf+defrag' : 'hash+defrag', fanoutFallback: fanoutFallbacks[0]?.fanoutFallback ?? null, ringBytesPerWorker: first.ringBytes, workers: workers.sort((a, b) => a.shard - b.shard) },
     },
   };
   const result: LiveCaptureResult = { summary, transactions: collected };

@@ -5,7 +5,7 @@
  *   LiveSource ─uv_poll wakeup─► read loop (main thread) ──batch──► FramePipeline.onFrame ─► shards
  *        │                             │ saturated? stop polling, await capacity (kernel ring buffers or drops)
  *        └─ whole batch ─► LivePcapWriter (--write)
- *   wall-clock tick (flushIntervalMs): seal the partial round, sample capture health
+ *   wall-clock tick (flushIntervalMs): seal the partial round, sample capture health ─► onHealth
  *
  * `captureMode: 'afpacket'` hands the run to runAfPacketCapture (one fanout
  * socket per worker; see afpacket-capture.ts).
@@ -17,7 +17,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { LiveSource, type LiveSourceOptions } from './live-source.js';
 import { LivePcapWriter } from './live-pcap-writer.js';
-import { CaptureHealthTracker, type CaptureHealth, type CaptureHealthOptions } from './live-health.js';
+import { CaptureHealthTracker, type CaptureHealth, type CaptureHealthOptions, type CaptureHealthSample } from './live-health.js';
 import { LiveCaptureError } from './live-capture-error.js';
 import { FramePipeline } from '../replay/frame-pipeline.js';
 import { buildSummary } from '../replay/summary.js';
@@ -55,6 +55,15 @@ export interface LiveCaptureOptions extends LiveSourceOptions, Omit<ReplayOption
   stopDrainMs?: number;
   /** Called once the interface is open and the workers are ready (packets flow from here on). */
   onStart?: (source: CaptureStartInfo) => void;
+  /**
+   * Called on every health tick (each `flushIntervalMs` in pcap mode, each
+   * completed round in afpacket mode) and once more at the end with
+   * `final: true` (after the handle closed, before the last transactions are
+   * emitted), on the main thread. Runs on the capture loop: keep it cheap and
+   * do not throw. `tsSec` is wall-clock seconds, the time base of live packet
+   * timestamps (see CaptureHealthSample).
+   */
+  onHealth?: (sample: CaptureHealthSample) => void;
   /** Default 'pcap'. */
   captureMode?: CaptureMode;
   /** afpacket mode: PACKET_FANOUT group id (0..65535). Default: process id & 0xffff. */
@@ -125,11 +134,13 @@ export async function runLiveCapture(options: LiveCaptureOptions): Promise<LiveC
 
   const tick = setInterval(() => {
     if (!pipeline.saturated) pipeline.flushRound();
+    let sampled: CaptureHealthSample | null = null;
     try {
-      health.sample(source.stats(), Date.now());
+      sampled = health.sample(source.stats(), Date.now());
     } catch {
       // stats unavailable (handle closing): next sample
     }
+    if (sampled) options.onHealth?.(sampled);
     wakeUp();
   }, options.flushIntervalMs ?? 250);
   const deadline = options.durationMs !== undefined ? setTimeout(requestStop, options.durationMs) : null;
@@ -184,7 +195,10 @@ export async function runLiveCapture(options: LiveCaptureOptions): Promise<LiveC
 
   source.close();
   writer?.close();
-  const capture = health.finish(source.stats(), Date.now(), {
+  const finalStats = source.stats();
+  const endMs = Date.now();
+  options.onHealth?.(health.sample(finalStats, endMs, true));
+  const capture = health.finish(finalStats, endMs, {
     interface: source.interfaceName,
     filter: options.filter ?? null,
     linkType: source.linkType,

@@ -56,6 +56,30 @@ export interface CaptureHealth {
   batchTruncated: number;
 }
 
+/**
+ * One health tick of a live run (CaptureHealthTracker.sample), handed to
+ * `onHealth`. Counters are cumulative since the capture opened; `delta` is
+ * the change since the previous sample (never negative).
+ */
+export interface CaptureHealthSample {
+  /**
+   * Wall-clock time of the sample, seconds since the Unix epoch (ms / 1000).
+   * Live packet timestamps are wall clock too, so this is the packet-time
+   * base of the run: drops in `delta` happened at or before `tsSec` (after
+   * the previous sample).
+   */
+  tsSec: number;
+  received: number;
+  delivered: number;
+  droppedKernel: number;
+  droppedInterface: number;
+  delta: { received: number; droppedKernel: number; droppedInterface: number };
+  /** droppedKernel / received in the window open at this sample (so far); 0 when nothing was received. */
+  windowDropRate: number;
+  /** True for the last sample of the run (taken after the capture closed). */
+  final: boolean;
+}
+
 export interface CaptureHealthOptions {
   /** Window length, ms. Default 10,000. */
   windowMs?: number;
@@ -74,6 +98,8 @@ export class CaptureHealthTracker {
   #windowStartMs: number;
   #windowBase: LiveCaptureStats = ZERO;
   #latest: LiveCaptureStats = ZERO;
+  /** Stats of the previous sample (base of the next sample's delta). */
+  #previous: LiveCaptureStats = ZERO;
   #windows: CaptureHealthWindow[] = [];
   #discarded = 0;
   #withDrops = 0;
@@ -86,10 +112,32 @@ export class CaptureHealthTracker {
     this.#windowStartMs = nowMs;
   }
 
-  /** Records cumulative stats at `nowMs`; closes the window when it is due. */
-  sample(stats: LiveCaptureStats, nowMs: number): void {
+  /**
+   * Records cumulative stats at `nowMs` (wall clock, ms) and returns the tick
+   * (a new object; `final` marks the run's last sample, taken just before
+   * `finish`). Closes the window when it is due.
+   */
+  sample(stats: LiveCaptureStats, nowMs: number, final = false): CaptureHealthSample {
+    const p = this.#previous;
+    const w = this.#windowBase;
+    this.#previous = stats;
     this.#latest = stats;
+    const out: CaptureHealthSample = {
+      tsSec: nowMs / 1000,
+      received: stats.received,
+      delivered: stats.delivered,
+      droppedKernel: stats.droppedKernel,
+      droppedInterface: stats.droppedInterface,
+      delta: {
+        received: Math.max(0, stats.received - p.received),
+        droppedKernel: Math.max(0, stats.droppedKernel - p.droppedKernel),
+        droppedInterface: Math.max(0, stats.droppedInterface - p.droppedInterface),
+      },
+      windowDropRate: rate(stats.droppedKernel - w.droppedKernel, stats.received - w.received),
+      final,
+    };
     if (nowMs - this.#windowStartMs >= this.windowMs) this.#closeWindow(nowMs);
+    return out;
   }
 
   /** Closes the last (partial) window and returns the run's health. */

@@ -1,7 +1,10 @@
 /**
  * `apisensor capture -i IFACE`: live capture through the replay pipeline
  * until SIGINT / SIGTERM (or --duration / --count), then the run summary with
- * capture health. Returns the exit code: 0 stopped normally, 1 reading failed
+ * capture health. Capture health also reaches, on every health tick, the
+ * `/metrics` of `--serve` (apisensor_capture_*) and the detectors (new drops
+ * at the tick's wall-clock second, see AnalysisSession.noteCaptureDrops).
+ * Returns the exit code: 0 stopped normally, 1 reading failed
  * mid-capture (everything before was processed and reported). Start-up
  * problems throw a coded ApisensorError (one line, see live-capture-error.ts).
  */
@@ -18,7 +21,7 @@ import { runLiveCapture, type LiveCaptureResult, type LiveCaptureSummary } from 
 import { loadPcapAddon } from '../capture/live-addon.js';
 import { checkCaptureInterface, checkCapturePrivileges } from '../capture/live-interface.js';
 import { LIVE_DEFAULTS } from '../capture/live-source.js';
-import type { CaptureHealth } from '../capture/live-health.js';
+import type { CaptureHealth, CaptureHealthSample } from '../capture/live-health.js';
 
 export const CAPTURE_USAGE = `usage: apisensor capture -i IFACE [options]
 
@@ -146,7 +149,6 @@ interface CaptureSettings {
 
 async function captureWith(values: ReturnType<typeof parse>['values'], analysis: AnalysisSession, c: CaptureSettings): Promise<number> {
   const { iface, snaplen, bufferMb, workers, writeMaxMb, maxPackets, duration, mode, fanoutGroup } = c;
-  if (analysis.service && !values.quiet) process.stderr.write(`apisensor: serving findings on ${analysis.service.url}\n`);
   const writer = values.transactions ? openTransactionsWriter(values.transactions) : null;
   const controller = new AbortController();
   let signals = 0;
@@ -160,6 +162,8 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Printed once the signal handlers are in place: a client that reacts to this line can stop us cleanly.
+  if (analysis.service && !values.quiet) process.stderr.write(`apisensor: serving findings on ${analysis.service.url}\n`);
 
   let result: LiveCaptureResult;
   let tick: NodeJS.Timeout | null = null;
@@ -184,6 +188,7 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
         writer?.write(transactionToJson(record));
         analysis.record(record);
       },
+      onHealth: (sample) => noteHealth(analysis, sample),
       onStart: (source) => {
         if (writer) tick = setInterval(() => writer.flush(), 1000);
         if (!values.quiet) {
@@ -226,6 +231,14 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
   return 0;
 }
 
+/**
+ * One capture health tick into the analysis: live metrics (with --serve) and
+ * the tick's new kernel + interface drops for the findings of that second.
+ */
+export function noteHealth(analysis: AnalysisSession, sample: CaptureHealthSample): void {
+  analysis.service?.metrics.setCaptureHealth(sample);
+  analysis.noteCaptureDrops(sample.tsSec, sample.delta.droppedKernel + sample.delta.droppedInterface);
+}
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const pct = (r: number): string => `${(r * 100).toFixed(r > 0 && r < 0.001 ? 4 : 2)}%`;
@@ -241,8 +254,8 @@ export function formatLiveSummary(s: LiveCaptureSummary): string {
       lines.push(`    worker ${w.shard}       ${fmt(w.received)} received, ${fmt(w.delivered)} read, ${fmt(w.droppedKernel)} dropped, ${fmt(w.transactions)} transactions`);
     }
     const tunneled = af.workers.reduce((n, w) => n + w.tunneledPackets, 0);
-    if (tunneled > 0) {
-      lines.push(`  warning        ${fmt(tunneled)} tunnelled packets: the kernel hashes outer headers, so a flow's two directions may reach different workers; use --capture-mode pcap for tunnel underlays`);
+    if (tunneled > 0 && !af.fanoutMode.startsWith('cbpf')) {
+      lines.push(`  warning        ${fmt(tunneled)} tunnelled packets: the kernel refused the fanout program (${af.fanoutFallback ?? 'unknown reason'}), so the kernel hashes outer headers and a flow's two directions may reach different workers; use --capture-mode pcap for tunnel underlays`);
     }
   }
   return [...lines, ...body].join('\n');

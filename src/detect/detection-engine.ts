@@ -46,6 +46,8 @@ export interface DetectionEngineOptions {
 
 interface Episode {
   finding: Finding;
+  /** The detector's confidence before the capture-health discount. */
+  baseConfidence: number;
   lastReportTs: number;
   emittedPrimary: number;
   primary: string;
@@ -127,7 +129,10 @@ export class DetectionEngine {
   /** End of input: flushes detectors and emits every episode changed since its last emission. */
   finish(): Finding[] {
     for (const d of this.#detectors) d.flush(this.#now);
-    for (const ep of this.#episodes.values()) if (ep.dirty) this.#emit(ep);
+    for (const ep of this.#episodes.values()) {
+      this.#refreshHealth(ep);
+      if (ep.dirty) this.#emit(ep);
+    }
     return this.findings();
   }
 
@@ -149,6 +154,7 @@ export class DetectionEngine {
     const limit = this.#now - this.#gap;
     this.#episodes.deleteWhere((ep) => {
       if (ep.lastReportTs >= limit) return false;
+      this.#refreshHealth(ep);
       if (ep.dirty) this.#emit(ep);
       return true;
     });
@@ -166,7 +172,7 @@ export class DetectionEngine {
     const primaryValue = d.counts[d.primary] ?? 0;
     if (!ep) {
       const id = createHash('sha256').update(`${key}|${d.window.start}`).digest('hex').slice(0, 16);
-      ep = { finding: this.#build(id, 0, d), lastReportTs: now, emittedPrimary: 0, primary: d.primary, dirty: true };
+      ep = { finding: this.#build(id, 0, d), baseConfidence: d.confidence, lastReportTs: now, emittedPrimary: 0, primary: d.primary, dirty: true };
       this.#episodes.set(key, ep);
       this.#emit(ep);
       return;
@@ -175,9 +181,26 @@ export class DetectionEngine {
     const severity = SEVERITY_RANK[d.severity] > SEVERITY_RANK[prev.severity] ? d.severity : prev.severity;
     const rose = severity !== prev.severity;
     ep.finding = this.#build(prev.id, prev.revision, { ...d, severity, window: { start: Math.min(prev.window.start, d.window.start), end: Math.max(prev.window.end, d.window.end) } });
+    ep.baseConfidence = d.confidence;
     ep.lastReportTs = now;
     ep.dirty = true;
     if (rose || primaryValue >= 2 * Math.max(1, ep.emittedPrimary)) this.#emit(ep);
+  }
+
+  /**
+   * Capture health noted after the episode's last report (live drops are
+   * counted on a wall-clock tick, up to one tick after the packets they
+   * concern) still reaches its last revision: the window's health is read
+   * again before the episode is emitted for the last time.
+   */
+  #refreshHealth(ep: Episode): void {
+    const f = ep.finding;
+    const h = this.#health.health(f.window.start, f.window.end);
+    const o = f.captureHealth;
+    if (o && h.gaps === o.gaps && h.gapBytes === o.gapBytes && h.drops === o.drops && h.midstreamFlows === o.midstreamFlows) return;
+    f.captureHealth = h;
+    f.confidence = round2(h.complete ? ep.baseConfidence : ep.baseConfidence * 0.6);
+    ep.dirty = true;
   }
 
   #build(id: string, revision: number, d: FindingDraft): Finding {

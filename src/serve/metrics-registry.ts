@@ -16,6 +16,9 @@
  * worker_queue_depth{worker}, memory_used_bytes{pool}, memory_cap_bytes{pool},
  * stream_clients, stream_rejected_total{reason}, stream_disconnects_total{reason},
  * stream_messages_sent_total, bus_ring_overwritten_total, http_requests_total{route,status};
+ * live capture health, updated on every capture tick (`setCaptureHealth`):
+ * capture_received_packets_total, capture_delivered_packets_total,
+ * capture_kernel_drops_total, capture_interface_drops_total, capture_drop_rate;
  * plus prom-client's process and Node.js default metrics (`apisensor_process_*`, `apisensor_nodejs_*`).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -26,6 +29,20 @@ export interface PipelineTotals {
   gaps?: number;
   flows?: number;
   transactions?: number;
+}
+
+/** Cumulative live-capture counters (a CaptureHealthSample fits). */
+export interface CaptureHealthTotals {
+  /** Packets the kernel accepted through the filter, dropped ones included. */
+  received: number;
+  /** Packets read by apisensor. */
+  delivered: number;
+  /** Dropped by the kernel: capture ring full. */
+  droppedKernel: number;
+  /** Dropped by the interface/driver (all traffic, filtered or not). */
+  droppedInterface: number;
+  /** droppedKernel / received in the current health window, 0..1. */
+  windowDropRate: number;
 }
 
 export class MetricsRegistry {
@@ -47,7 +64,13 @@ export class MetricsRegistry {
   readonly streamMessagesSent = new Counter({ name: 'apisensor_stream_messages_sent_total', help: 'Messages sent to stream clients.', registers: [this.registry] });
   readonly ringOverwritten = new Counter({ name: 'apisensor_bus_ring_overwritten_total', help: 'Messages overwritten in the resume ring buffer.', registers: [this.registry] });
   readonly httpRequests = new Counter({ name: 'apisensor_http_requests_total', help: 'HTTP API requests, by route and status.', labelNames: ['route', 'status'] as const, registers: [this.registry] });
+  readonly captureReceived = new Counter({ name: 'apisensor_capture_received_packets_total', help: 'Live capture: packets the kernel accepted through the filter (dropped ones included).', registers: [this.registry] });
+  readonly captureDelivered = new Counter({ name: 'apisensor_capture_delivered_packets_total', help: 'Live capture: packets read by apisensor.', registers: [this.registry] });
+  readonly captureKernelDrops = new Counter({ name: 'apisensor_capture_kernel_drops_total', help: 'Live capture: packets dropped by the kernel (capture buffer full).', registers: [this.registry] });
+  readonly captureInterfaceDrops = new Counter({ name: 'apisensor_capture_interface_drops_total', help: 'Live capture: packets dropped by the interface or driver.', registers: [this.registry] });
+  readonly captureDropRate = new Gauge({ name: 'apisensor_capture_drop_rate', help: 'Live capture: kernel drops / packets received in the current health window (0..1).', registers: [this.registry] });
   #totals: Required<PipelineTotals> = { packets: 0, drops: 0, gaps: 0, flows: 0, transactions: 0 };
+  #capture = { received: 0, delivered: 0, droppedKernel: 0, droppedInterface: 0 };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'apisensor_' });
@@ -66,6 +89,27 @@ export class MetricsRegistry {
     step('gaps', this.gaps);
     step('flows', this.flows);
     step('transactions', this.transactions);
+  }
+
+  /**
+   * Live capture health from cumulative counters (counters advance by the
+   * difference; a value below the last one seen is ignored) and the current
+   * window's drop rate. Also advances `apisensor_capture_drops_total` to
+   * droppedKernel + droppedInterface.
+   */
+  setCaptureHealth(h: CaptureHealthTotals): void {
+    const c = this.#capture;
+    const step = (key: keyof typeof c, counter: Counter): void => {
+      if (!(h[key] > c[key])) return;
+      counter.inc(h[key] - c[key]);
+      c[key] = h[key];
+    };
+    step('received', this.captureReceived);
+    step('delivered', this.captureDelivered);
+    step('droppedKernel', this.captureKernelDrops);
+    step('droppedInterface', this.captureInterfaceDrops);
+    this.captureDropRate.set(h.windowDropRate);
+    this.setTotals({ drops: c.droppedKernel + c.droppedInterface });
   }
 
   /** Set a memory pool's use and cap, bytes. */
