@@ -143,8 +143,9 @@ describe.skipIf(skip !== null)('apisensor capture on a veth pair between namespa
   it('decapsulates an ERSPAN (or GRETAP) mirror copy into the same transactions', async (ctx) => {
     const exists = (): boolean => sh('ip', ['-n', net.a, 'link', 'show', 'aplgr0'], { allowFail: true }) !== '';
     let kind = 'erspan';
+    // Linux puts the GRE key in the ERSPAN session id field (ip_gre.c, erspan_xmit); `erspan N` is the index.
     let id = ERSPAN_SESSION;
-    sh('ip', ['-n', net.a, 'link', 'add', 'aplgr0', 'type', 'erspan', 'seq', 'key', '100', 'local', '10.79.0.129', 'remote', '10.79.0.130', 'erspan_ver', '1', 'erspan', String(ERSPAN_SESSION)], { allowFail: true });
+    sh('ip', ['-n', net.a, 'link', 'add', 'aplgr0', 'type', 'erspan', 'seq', 'key', String(ERSPAN_SESSION), 'local', '10.79.0.129', 'remote', '10.79.0.130', 'erspan_ver', '1', 'erspan', '7'], { allowFail: true });
     if (!exists()) {
       kind = 'gre';
       id = 0;

@@ -207,3 +207,45 @@ export function runClients(ns: string, host = '10.79.0.1', port = 8080): void {
   nsExec(ns, 'curl', ['-sS', '-o', '/dev/null', `${base}/no/such/path`]);
   for (let i = 0; i < 5; i++) nsExec(ns, 'curl', ['-sS', '-o', '/dev/null', `${base}/api/items/${100 + i}`]);
 }
+
+/** The MAC address of `dev` in `ns` (lower-case, colon-separated). */
+export function linkMac(ns: string, dev: string): string {
+  const info = JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev])) as Array<{ address: string }>;
+  return info[0]!.address;
+}
+
+/**
+ * Whether this kernel can create a link of the given `ip link add … type …`
+ * (e.g. `['erspan', 'seq', 'key', '1', 'local', …]`): tried in a throwaway
+ * namespace that is deleted again. Kernels without ip_gre answer "Unknown
+ * device type" for erspan and gretap.
+ */
+export function kernelSupportsLink(typeArgs: string[]): boolean {
+  const ns = `aps-probe-${process.pid}`;
+  sh('ip', ['netns', 'del', ns], { allowFail: true });
+  try {
+    sh('ip', ['netns', 'add', ns]);
+    sh('ip', ['-n', ns, 'link', 'add', 'probe0', 'type', ...typeArgs]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    sh('ip', ['netns', 'del', ns], { allowFail: true });
+  }
+}
+
+/**
+ * Mirrors both directions of `from`'s TCP packets (clsact ingress and egress,
+ * u32 match on IP protocol 6) into `to` with `tc … action mirred egress mirror`.
+ */
+export function mirrorTcpInto(ns: string, from: string, to: string): void {
+  nsExec(ns, 'tc', ['qdisc', 'replace', 'dev', from, 'clsact']);
+  for (const dir of ['ingress', 'egress']) {
+    nsExec(ns, 'tc', ['filter', 'add', 'dev', from, dir, 'protocol', 'ip', 'u32', 'match', 'ip', 'protocol', '6', '0xff', 'action', 'mirred', 'egress', 'mirror', 'dev', to]);
+  }
+}
+
+/** Removes what mirrorTcpInto added on `from`. */
+export function removeMirror(ns: string, from: string): void {
+  nsExec(ns, 'tc', ['qdisc', 'del', 'dev', from, 'clsact'], { allowFail: true });
+}
