@@ -104,8 +104,10 @@ export async function replayCommand(args: string[]): Promise<number> {
       }
     }
     if (analysis.service) {
+      // Listen for the signal before saying so: a client may send it as soon as it reads the line.
+      const stopped = waitForSignal();
       process.stderr.write(`apisensor: replay done; serving findings on ${analysis.service.url} until Ctrl-C\n`);
-      await waitForSignal();
+      await stopped;
     }
     if (result.error) {
       process.stderr.write(`apisensor: ${result.error.message}${'code' in result.error ? ` [${String(result.error.code)}]` : ''}\n`);

@@ -4,6 +4,15 @@
  * from a JSONL file; runs until SIGINT / SIGTERM, then shuts down cleanly
  * (stream clients get close 1001 "server shutting down").
  *
+ * With `--inventory-db FILE` it also serves the latest findings run stored in
+ * FILE (by a replay or capture with that `--db`): the bus is restored from
+ * the run's newest `--ring` messages (FindingBus.restore), so `/v1/findings`,
+ * the stream's hello `lastSeq` and `since=SEQ` resume cover the whole run
+ * (the ring, then the store beyond it). Nothing is written to FILE unless
+ * something is published: `--load-findings` findings continue that run,
+ * numbered after its last seq (a file without a stored run gets a new run).
+ * Serving has no live inventory, hence no inventory-change events.
+ *
  * `SERVE_ARG_OPTIONS` and `serviceOptionsFromArgs` are exported so `replay
  * --serve` and `capture --serve` accept the same flags.
  */
@@ -11,6 +20,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
+import { DEFAULT_RING_CAPACITY, FindingBus, type BusMessage } from '../findings/finding-bus.js';
+import { FindingsStore } from '../findings/findings-store.js';
+import { EventCounter } from '../stats/event-counter.js';
 import { InventoryStore } from '../inventory/store.js';
 import { loadSpecFile } from '../inventory/spec-diff.js';
 import { startService, type ServiceOptions } from '../serve/service.js';
@@ -39,8 +51,10 @@ options:
   --findings-keep N           rotated findings files kept (default 5)
   --stdout                    also print findings as JSONL on stdout
   --inventory-db FILE         inventory store to serve (/v1/inventory, /v1/endpoints, /v1/openapi)
+                              and the latest findings run stored in it (/v1/findings, stream resume)
   --spec FILE                 OpenAPI spec: mark shadow / zombie endpoints in the inventory
-  --load-findings FILE.jsonl  publish the findings of a JSONL file at start (for resume and /v1/findings)
+  --load-findings FILE.jsonl  publish the findings of a JSONL file at start (for resume and /v1/findings);
+                              with --inventory-db they continue its stored run, numbered after its last seq
   -h, --help                  this help`;
 
 export const SERVE_ARG_OPTIONS = {
@@ -147,15 +161,35 @@ export async function serveCommand(args: string[]): Promise<number> {
   const options = serviceOptionsFromArgs(values);
   const preload = values['load-findings'] !== undefined ? loadFindings(values['load-findings']) : [];
   let store: InventoryStore | null = null;
-  if (values['inventory-db'] !== undefined) {
-    store = InventoryStore.open(values['inventory-db']);
-    options.inventory = store.loadInventory();
+  let findingsStore: FindingsStore | null = null;
+  try {
+    if (values['inventory-db'] !== undefined) {
+      store = InventoryStore.open(values['inventory-db']);
+      options.inventory = store.loadInventory();
+      const events = new EventCounter();
+      findingsStore = FindingsStore.open(values['inventory-db'], { run: 'latest', events });
+      const bus = new FindingBus({ ringCapacity: options.ringCapacity ?? DEFAULT_RING_CAPACITY, events });
+      bus.restore(findingsStore.readLast(bus.ringCapacity).map((r) => JSON.parse(r.body) as BusMessage));
+      Object.assign(options, { events, bus, store: findingsStore });
+    }
+    if (values.spec !== undefined) options.spec = await loadSpecFile(values.spec);
+  } catch (err) {
+    findingsStore?.close();
+    store?.close();
+    throw err;
   }
-  if (values.spec !== undefined) options.spec = await loadSpecFile(values.spec);
-  const svc = await startService({ ...options, ready: true });
+  let svc;
+  try {
+    svc = await startService({ ...options, ready: true });
+  } catch (err) {
+    findingsStore?.close();
+    store?.close();
+    throw err;
+  }
+  // Loaded findings continue the stored run (the bus renumbers those at or below its last seq).
   for (const f of preload) svc.bus.publish(f);
-  process.stderr.write(`apisensor: serving on ${svc.url} (dashboard ${svc.url}/, stream ${svc.url.replace(/^http/, 'ws')}/v1/stream)\n`);
-  await new Promise<void>((resolve) => {
+  // Listen for the signal before saying we serve: a client may send it as soon as it reads the line.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -164,7 +198,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  process.stderr.write(`apisensor: serving on ${svc.url} (dashboard ${svc.url}/, stream ${svc.url.replace(/^http/, 'ws')}/v1/stream)\n`);
+  await stopped;
   await svc.close('server shutting down');
+  findingsStore?.close();
   store?.close();
   return 0;
 }

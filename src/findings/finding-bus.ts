@@ -21,6 +21,12 @@
  * Subscribers are called synchronously, in publish order, with the message
  * object kept in the ring (treat it as read-only). A subscriber that throws
  * is counted (`bus.subscriber_errors`) and does not stop the others.
+ *
+ * Continuing a stored run (`apisensor serve --inventory-db FILE`): `restore()`
+ * loads the tail of that run into an empty bus without telling subscribers,
+ * so `lastSeq` is the run's last seq, the ring holds its newest messages, the
+ * seqs before them read as overwritten (resume takes them from the
+ * FindingsStore), and the next publish continues after the run.
  */
 import { EventCounter } from '../stats/event-counter.js';
 import type { Finding } from './finding.js';
@@ -163,6 +169,30 @@ export class FindingBus {
     const end = Math.min(this.#size, lo + limit);
     for (let i = lo; i < end; i++) messages.push(this.#ring[(tail + i) % this.#capacity]!);
     return { messages, gap };
+  }
+
+  /**
+   * Load stored messages (seq strictly increasing, oldest first) into an
+   * empty bus, silently: no subscriber is called, nothing counts as published
+   * or overwritten. The ring keeps the newest `ringCapacity` of them; every
+   * seq below the oldest kept reads as overwritten (a gap from `since()`).
+   * Throws RangeError when the bus has published or restored before, or when
+   * the seqs do not increase.
+   */
+  restore(messages: readonly BusMessage[]): void {
+    if (this.#lastSeq !== 0 || this.#size !== 0) throw new RangeError('FindingBus.restore: the bus is not empty');
+    if (messages.length === 0) return;
+    const kept = messages.slice(Math.max(0, messages.length - this.#capacity));
+    let last = 0;
+    for (const m of kept) {
+      if (!Number.isSafeInteger(m.seq) || !(m.seq > last)) throw new RangeError(`FindingBus.restore: seq ${m.seq} does not increase`);
+      last = m.seq;
+      this.#ring[this.#head] = m;
+      this.#head = (this.#head + 1) % this.#capacity;
+      this.#size++;
+    }
+    this.#evictedThrough = kept[0]!.seq - 1;
+    this.#lastSeq = last;
   }
 
   /** Add a listener for every message published from now on. Returns the function that removes it. */

@@ -2,9 +2,23 @@
  * AnalysisSession: everything that runs on the main thread on ordered
  * TransactionRecords, for one replay or capture run.
  *
- *   TransactionRecord (+ detail) ──► InventorySession.record ──► InventoryWatcher (new endpoint / data class)
- *                                └─► DetectionInputBuilder ──► DetectionEngine ──► FindingBus ──► sinks
- *                                                                                              (JSONL file, WebSocket/HTTP service)
+ *   TransactionRecord (+ detail) ──► InventorySession.record ──► InventoryWatcher (new endpoint / data class) ─┐
+ *                                └─► DetectionInputBuilder ──► DetectionEngine ─────────────────────────────────┴► FindingBus ──► sinks
+ *                                                         (JSONL file, FindingsStore with a persistent --db, WebSocket/HTTP service)
+ *
+ * Sequence numbers: findings and inventory-change events share the bus's seq
+ * space. The session owns the InventoryWatcher whenever there is an
+ * inventory, so a run's numbering (in the findings file, the store and the
+ * stream) depends on the capture and on the options that change analysis
+ * (inventory on/off, detectors, rules, spec, an existing --db's endpoints),
+ * never on `serve`.
+ *
+ * Stored runs: with a persistent `db` (not `:memory:`), every bus message is
+ * also stored in that database (FindingsStore, one run per session), with or
+ * without `serve`, so `apisensor serve --inventory-db FILE` can serve it
+ * later. With `serve` the service appends to the store and flushes it before
+ * each batch to the stream worker; without, attach-store.ts flushes it once
+ * per event-loop turn; `close()` flushes and closes it after the service.
  *
  * Call order: `open` → `record(tx)` per transaction (in output order) →
  * `finish()` (saves the inventory, flushes detector state, returns the run's
@@ -27,9 +41,12 @@ import { createDefaultDetectors } from '../detect/default-detectors.js';
 import { loadRateRules } from '../detect/rate-rules.js';
 import { FindingBus } from '../findings/finding-bus.js';
 import { attachSink } from '../findings/finding-sink.js';
+import { attachStore } from '../findings/attach-store.js';
+import { FindingsStore } from '../findings/findings-store.js';
 import { JsonlFileSink } from '../findings/jsonl-file-sink.js';
 import { SEVERITY_RANK, type Finding, type Severity } from '../findings/finding.js';
 import { startService, type Service, type ServiceOptions } from '../serve/service.js';
+import { InventoryWatcher } from '../serve/inventory-watcher.js';
 import type { TransactionRecord } from '../http/transaction-record.js';
 import { EventCounter } from '../stats/event-counter.js';
 
@@ -83,6 +100,7 @@ export class AnalysisSession {
   readonly #engine: DetectionEngine | null;
   readonly #builder: DetectionInputBuilder | null;
   readonly #bus: FindingBus;
+  readonly #watcher: InventoryWatcher | null;
   readonly #service: Service | null;
   readonly #closers: Array<() => Promise<void> | void> = [];
   readonly #events: EventCounter;
@@ -93,6 +111,7 @@ export class AnalysisSession {
     engine: DetectionEngine | null;
     builder: DetectionInputBuilder | null;
     bus: FindingBus;
+    watcher: InventoryWatcher | null;
     service: Service | null;
     events: EventCounter;
   }) {
@@ -100,6 +119,7 @@ export class AnalysisSession {
     this.#engine = parts.engine;
     this.#builder = parts.builder;
     this.#bus = parts.bus;
+    this.#watcher = parts.watcher;
     this.#service = parts.service;
     this.#events = parts.events;
   }
@@ -130,7 +150,24 @@ export class AnalysisSession {
       } else if (options.spec !== undefined) {
         spec = await loadSpecFile(options.spec);
       }
-      const bus = new FindingBus({ events });
+      const bus = new FindingBus({ events, ...(options.serve?.ringCapacity !== undefined ? { ringCapacity: options.serve.ringCapacity } : {}) });
+      // Inventory-change events, whether or not a service runs (one seq space with the findings).
+      let watcher: InventoryWatcher | null = null;
+      if (inventory) {
+        watcher = new InventoryWatcher(bus, { events });
+        watcher.prime(inventory.endpoints());
+      }
+      // A persistent database keeps the run's bus messages (the service appends when it runs).
+      let store: FindingsStore | null = null;
+      if (options.db !== null && options.db !== ':memory:') {
+        const opened = FindingsStore.open(options.db, { events });
+        store = opened;
+        closers.push(() => opened.close());
+        if (!options.serve) {
+          const detach = attachStore(bus, opened);
+          closers.push(detach);
+        }
+      }
       if (options.findingsFile !== undefined) {
         const sink = new JsonlFileSink(options.findingsFile, {
           ...(options.findingsMaxBytes !== undefined ? { maxBytes: options.findingsMaxBytes } : {}),
@@ -164,15 +201,15 @@ export class AnalysisSession {
           events,
           spec,
           inventory: inventory ? inventory.inventory : null,
-          // Findings stored next to the inventory: stream resume beyond the ring.
-          ...(options.db !== null ? { findingsDb: options.db } : {}),
+          // Findings stored next to the inventory: stream resume beyond the ring
+          // (a throwaway in-memory store for a `:memory:` inventory).
+          ...(store !== null ? { store } : options.db === ':memory:' ? { findingsDb: ':memory:' } : {}),
         });
-        if (inventory) service.watcher.prime(inventory.endpoints());
         service.setReady(true);
         const started = service;
         closers.push(() => started.close('sensor stopped'));
       }
-      const session = new AnalysisSession({ inventory, engine, builder, bus, service, events });
+      const session = new AnalysisSession({ inventory, engine, builder, bus, watcher, service, events });
       session.#closers.push(...closers);
       return session;
     } catch (err) {
@@ -199,7 +236,7 @@ export class AnalysisSession {
   /** One transaction, in output order. A bound function: usable as a callback. */
   readonly record = (tx: TransactionRecord): void => {
     const endpoint = this.#inventory ? this.#inventory.record(tx) : null;
-    this.#service?.watcher.observe(endpoint, tx.requestTs ?? tx.responseTs);
+    this.#watcher?.observe(endpoint, tx.requestTs ?? tx.responseTs);
     if (this.#engine && this.#builder) {
       this.#engine.observe(this.#builder.build(tx));
     }
@@ -211,6 +248,17 @@ export class AnalysisSession {
    */
   noteTotals(totals: { packets: number; gaps: number; flows: number; transactions: number; drops?: number }): void {
     this.#service?.metrics.setTotals({ drops: 0, ...totals });
+  }
+
+  /**
+   * Packets the capture lost (`drops`, kernel + interface) around packet time
+   * `tsSec`, seconds; for a live capture, the wall-clock time of the health
+   * tick that counted them (live packet timestamps are wall clock). Findings
+   * whose window touches that second carry them in `captureHealth.drops`,
+   * with lowered confidence. No-op without detection or when `drops` ≤ 0.
+   */
+  noteCaptureDrops(tsSec: number, drops: number): void {
+    if (drops > 0) this.#engine?.noteCaptureHealth(tsSec, { drops });
   }
 
   /** Saves the inventory and closes open episodes; call once, after the last record. */

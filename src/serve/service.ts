@@ -7,8 +7,7 @@
  *
  *   const svc = await startService({ listen: '127.0.0.1:8787', tokenFile, inventory });
  *   // producer side:
- *   svc.bus.publish(finding);                 // detectors
- *   svc.watcher.observe(inventory.record(tx), tx.requestTs);   // inventory events
+ *   svc.bus.publish(finding);                 // detectors (inventory events: an InventoryWatcher on the same bus)
  *   svc.metrics.setTotals({ packets, transactions });
  *   svc.setReady(true);
  *   ...
@@ -20,13 +19,20 @@
  * encoded messages per event-loop turn (stream-bridge.ts), so a replay or
  * capture never waits on a client socket:
  *
- *   bus ─► metrics, FindingsStore (findingsDb), JSONL / stdout sinks
+ *   bus ─► metrics, FindingsStore (store / findingsDb), JSONL / stdout sinks
  *       └► JSON once ─► StreamBridge ══batch══► stream worker: ring, sessions, socket writes
  *   HttpApi ◄══ requests the worker received ══ stream worker
  *
- * With `findingsDb`, every bus message is also stored (FindingsStore), so a
- * client resuming from a seq older than the ring gets it from the store; an
- * explicit gap only for what the store no longer holds.
+ * With `store` (the caller's) or `findingsDb` (opened and closed here),
+ * every bus message is also stored (FindingsStore), so a client resuming from
+ * a seq older than the ring gets it from the store; an explicit gap only for
+ * what the store no longer holds. The store is flushed before each batch goes
+ * to the stream worker. Messages the bus already holds at start are stored
+ * unless the store has them (a bus restored from that store).
+ *
+ * The service publishes nothing itself: findings and inventory-change events
+ * come from the producer (AnalysisSession: detectors and its InventoryWatcher),
+ * so the numbering of a run does not depend on whether it is served.
  *
  * Options are validated once and frozen. Authentication: tokens from
  * `tokens`, else `APISENSOR_TOKENS` (of `env`) and `tokenFile`; with none,
@@ -49,7 +55,6 @@ import { StdoutSink } from '../findings/stdout-sink.js';
 import type { LoadedSpec } from '../inventory/spec-diff.js';
 import { EventCounter } from '../stats/event-counter.js';
 import { HttpApi, type InventorySource } from './http-api.js';
-import { InventoryWatcher } from './inventory-watcher.js';
 import { MetricsRegistry } from './metrics-registry.js';
 import { RequestGuard } from './request-guard.js';
 import { StreamBridge } from './stream-bridge.js';
@@ -95,6 +100,11 @@ export interface ServiceOptions {
    * `/v1/findings` beyond it. Opened and closed by the service.
    */
   findingsDb?: string;
+  /**
+   * A FindingsStore owned by the caller (not closed by the service), used
+   * like `findingsDb`; give one or the other.
+   */
+  store?: FindingsStore | null;
   /** Rows the findings store keeps (default 1,000,000). */
   findingsDbMaxRows?: number;
   /** Ready from the start (`/readyz`). Default false: the producer calls setReady(true). */
@@ -106,7 +116,6 @@ export interface Service {
   readonly bus: FindingBus;
   readonly metrics: MetricsRegistry;
   readonly events: EventCounter;
-  readonly watcher: InventoryWatcher;
   /** `http://host:port` or `https://…` (port resolved when 0 was asked). */
   readonly url: string;
   readonly port: number;
@@ -161,21 +170,25 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const bus = options.bus ?? new FindingBus({ ringCapacity: options.ringCapacity ?? 10_000, events });
   const metrics = options.metrics ?? new MetricsRegistry();
   const guard = new RequestGuard(authTokens, options.allowedOrigins ?? []);
-  const watcher = new InventoryWatcher(bus, { events });
   const streamOptions = Object.freeze({ ...STREAM_DEFAULTS, ...stripUndefined(options.stream ?? {}) });
   let ready = options.ready ?? false;
 
   const sinks: FindingSink[] = [];
   const detach: (() => void)[] = [];
   let store: FindingsStore | null = null;
+  let ownStore = false;
   let bridge: StreamBridge | null = null;
   const cleanup = async (): Promise<void> => {
     for (const d of detach.splice(0)) d();
     for (const s of sinks.splice(0)) await s.close();
-    store?.close();
+    if (ownStore) store?.close();
   };
   try {
-    if (options.findingsDb !== undefined) {
+    if (options.store) {
+      if (options.findingsDb !== undefined) throw new RangeError('startService: give store or findingsDb, not both');
+      store = options.store;
+    } else if (options.findingsDb !== undefined) {
+      ownStore = true;
       store = FindingsStore.open(options.findingsDb, {
         events, ...(options.findingsDbMaxRows !== undefined ? { maxRows: options.findingsDbMaxRows } : {}),
       });
@@ -208,10 +221,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     const seedWriter = new FrameBatchWriter();
     const held = bus.since(0);
     const evictedThrough = held.gap?.to ?? 0;
-    store?.markLost(evictedThrough);
+    // Seqs the store already has (a bus restored from it) are neither lost nor stored twice.
+    const storedThrough = store?.lastSeq ?? 0;
+    if (evictedThrough > storedThrough) store?.markLost(evictedThrough);
     for (const m of held.messages) {
       const json = JSON.stringify(m);
-      store?.append(m, json);
+      if (m.seq > storedThrough) store?.append(m, json);
       seedWriter.push(m.seq, messageMeta(m), json);
     }
     store?.flush();
@@ -254,7 +269,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${started.port}`;
   let closed: Promise<void> | null = null;
   return {
-    bus, metrics, events, watcher, url, port: started.port,
+    bus, metrics, events, url, port: started.port,
     setReady(r: boolean): void {
       ready = r;
     },

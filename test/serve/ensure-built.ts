@@ -2,7 +2,7 @@
  * The service runs its sockets in a worker thread loaded from
  * dist/workers/stream-worker.js, so the compiled output must match the
  * sources under test: rebuild (tsc) when dist is missing or older than
- * src/serve, src/findings or workers/stream-worker.ts. Test files run in
+ * src/serve, src/findings, src/cli, src/replay or workers/stream-worker.ts. Test files run in
  * parallel processes: one builds (lock directory), the others wait for it.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ function stale(): boolean {
   const built = join(root, 'dist/workers/stream-worker.js');
   if (!existsSync(built)) return true;
   const builtTime = Math.min(statSync(built).mtimeMs, statSync(join(root, 'dist/src/serve/service.js')).mtimeMs);
-  const src = Math.max(newest(join(root, 'src/serve')), newest(join(root, 'src/findings')), newest(join(root, 'src/cli')),
+  const src = Math.max(newest(join(root, 'src/serve')), newest(join(root, 'src/findings')), newest(join(root, 'src/cli')), newest(join(root, 'src/replay')),
     statSync(join(root, 'workers/stream-worker.ts')).mtimeMs);
   return builtTime < src;
 }

@@ -47,4 +47,24 @@ describe('FindingBus', () => {
     expect(n).toBe(1);
     expect(bus.events.get('bus.subscriber_errors')).toBe(1);
   });
+
+  it('restore() loads a stored run silently; the ring keeps its tail and publishing continues after it', () => {
+    const bus = new FindingBus({ ringCapacity: 4 });
+    const heard: number[] = [];
+    bus.subscribe((m) => heard.push(m.seq));
+    bus.restore(range(1, 6).map((i) => ({ channel: 'findings' as const, seq: i, finding: makeFinding(i) })));
+    expect(heard).toEqual([]);
+    expect(bus.published).toBe(0);
+    expect(bus.events.toJSON()).toEqual({});
+    expect(bus.lastSeq).toBe(6);
+    expect(bus.oldestSeq).toBe(3);
+    expect(bus.since(0)).toMatchObject({ gap: { from: 1, to: 2 } });
+    expect(bus.since(0).messages.map((m) => m.seq)).toEqual([3, 4, 5, 6]);
+    // A loaded finding numbered 1 continues the run.
+    expect(bus.publish(makeFinding(1)).seq).toBe(7);
+    expect(heard).toEqual([7]);
+    expect(bus.since(0).messages.map((m) => m.seq)).toEqual([4, 5, 6, 7]);
+    expect(() => bus.restore([])).toThrow(RangeError);
+    expect(() => new FindingBus().restore([2, 2].map((i) => ({ channel: 'findings' as const, seq: i, finding: makeFinding(i) })))).toThrow(RangeError);
+  });
 });
