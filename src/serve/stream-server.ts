@@ -7,7 +7,8 @@
  *   HTTP upgrade ─► token (401) ─► origin (403) ─► max clients (503)
  *                ─► filter + since from the query (400) ─► ws handshake
  *                ─► StreamSession (hello, resume, live)
- *   batch of frames ─► FrameRing ─► fan-out: session.offer() each (frames encode once per encoding)
+ *   batch of frames ─► FrameRing ─► fan-out in slices: framed once per audience
+ *   (encoding + filter + cursor), one shared Buffer written to each session
  *
  * Events and metrics go through a StreamReporter (the worker posts them to
  * the main thread's EventCounter and MetricsRegistry):
@@ -38,6 +39,7 @@ import {
 } from './stream-protocol.js';
 import { StreamSession, type StoreReader } from './stream-session.js';
 import type { BatchFrame, CountMetric } from './stream-worker-protocol.js';
+import { buildWireBatch, type WireBatch } from './wire-batch.js';
 
 /** Where the stream reports what it counts (the worker forwards to the main thread). */
 export interface StreamReporter {
@@ -228,7 +230,7 @@ export class StreamServer {
     this.#draining = true;
     for (const s of this.#sessions) s.checkBacklog();
     let bytes = 0;
-    let sent = 0;
+    const slice: StreamFrame[] = [];
     while (this.#queue.length > 0 && bytes < FANOUT_SLICE_BYTES) {
       const batch = this.#queue[0]!;
       const f = batch[this.#queueIndex++]!;
@@ -239,11 +241,35 @@ export class StreamServer {
       const frame = new StreamFrame(f);
       if (!this.#ring.push(frame)) continue;
       bytes += f.json.length;
-      for (const s of this.#sessions) if (s.offer(frame)) sent++;
+      slice.push(frame);
     }
+    const sent = slice.length > 0 ? this.#fanOut(slice) : 0;
     if (sent > 0) this.#report.sent(sent);
     if (this.#queue.length > 0 && !this.#closing) setImmediate(() => this.#drain());
     else this.#draining = false;
+  }
+
+  /**
+   * Sends one slice to every live session: sessions are grouped into
+   * audiences (same encoding, filter and cursor), the slice is framed once
+   * per audience (wire-batch.ts) and the same Buffer written to each of its
+   * sessions. Returns the messages written, summed over sessions.
+   */
+  #fanOut(slice: readonly StreamFrame[]): number {
+    const lastSeq = slice[slice.length - 1]!.seq;
+    const audiences = new Map<string, WireBatch>();
+    let sent = 0;
+    for (const s of this.#sessions) {
+      if (!s.live) continue;
+      const key = s.audienceKey;
+      let batch = audiences.get(key);
+      if (batch === undefined) {
+        batch = buildWireBatch(slice, s.cursor, s.filter, s.encoding);
+        audiences.set(key, batch);
+      }
+      sent += s.deliver(batch, lastSeq);
+    }
+    return sent;
   }
 
   #tick(): void {

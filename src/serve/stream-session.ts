@@ -6,11 +6,12 @@
  *   the FindingsStore (via the main thread), or a `gap` message without one;
  *   then from the ring in chunks of ~`chunkBytes`, the next chunk when the
  *   last write completed (never more than one chunk waiting in memory)
- *   ─► live: each frame the server fans out is sent at once.
+ *   ─► live: each slice the server fans out is written at once, pre-framed
+ *   and shared with every session of the same audience (wire-batch.ts).
  *
  * No loss, no duplicate: the cursor is the last seq handled (sent, or not
- * matching the filter); a live session advances it on every offer and skips
- * frames at or below it; a catching-up session ignores offers (the ring has
+ * matching the filter); a live session advances it on every slice delivered
+ * and skips frames at or below it; a catching-up session ignores slices (the ring has
  * them) and becomes live in the same synchronous step in which it reaches
  * the ring's lastSeq.
  *
@@ -23,6 +24,7 @@
 import type { WebSocket } from 'ws';
 import type { FrameRing, StreamFrame } from './frame-ring.js';
 import { compileFilter, validateFilter, type CompiledFilter, type StreamFilter } from './stream-filter.js';
+import type { WireBatch } from './wire-batch.js';
 import {
   CLOSE_SLOW_CONSUMER, decodeMessage, encodeMessage, type ControlMessage, type StreamEncoding,
 } from './stream-protocol.js';
@@ -65,10 +67,10 @@ export class StreamSession {
   readonly #binary: boolean;
   #filter: CompiledFilter;
   #cursor = 0;
+  #filterKey: string;
   #live = false;
   #pumping = false;
   #closing = false;
-  #corked = false;
 
   constructor(ws: WebSocket, ring: FrameRing, init: {
     encoding: StreamEncoding; principal: string; expiresAtMs: number | null; filter: StreamFilter;
@@ -80,6 +82,7 @@ export class StreamSession {
     this.principal = init.principal;
     this.expiresAtMs = init.expiresAtMs;
     this.#filter = compileFilter(init.filter);
+    this.#filterKey = JSON.stringify(this.#filter.spec);
     this.#opts = options;
     this.#chunkBytes = options.chunkBytes ?? 256 * 1024;
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
@@ -114,32 +117,41 @@ export class StreamSession {
     return false;
   }
 
-  /** Fan-out entry: a frame just added to the ring. Returns true when it was sent. */
-  offer(frame: StreamFrame): boolean {
-    if (!this.#live || this.#closing || frame.seq <= this.#cursor) return false;
-    this.#cursor = frame.seq;
-    if (!frame.matches(this.#filter)) return false;
-    this.#cork();
-    this.ws.send(frame.bytes(this.encoding), { binary: this.#binary });
-    return true;
+  /** True while the session follows the fan-out (caught up, not closing). */
+  get live(): boolean {
+    return this.#live && !this.#closing;
+  }
+
+  get filter(): CompiledFilter {
+    return this.#filter;
   }
 
   /**
-   * Cork the TCP socket until the end of the current synchronous burst
-   * (process.nextTick), so a batch of many frames costs one writev per
-   * client instead of one write per message. ws exposes no public accessor
-   * for its socket; `_socket` is stable across ws 8.x.
+   * Sessions with equal keys receive identical bytes from a fan-out slice:
+   * same encoding, same cursor, same filter.
    */
-  #cork(): void {
-    if (this.#corked) return;
-    const sock = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    if (!sock) return;
-    this.#corked = true;
-    sock.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      sock.uncork();
-    });
+  get audienceKey(): string {
+    return `${this.encoding}|${this.#cursor}|${this.#filterKey}`;
+  }
+
+  /**
+   * Fan-out entry for one slice: `batch` holds, already framed, the slice's
+   * frames above this session's cursor that its filter matches (built once
+   * per audience, shared by its sessions; see wire-batch.ts); `lastSeq` is
+   * the slice's last seq, which becomes the cursor whether or not anything
+   * matched. The bytes go to the socket in one write (ws frames nothing
+   * itself on a connection without permessage-deflate, so writes of ours
+   * and of `ws.send` keep their order). Returns the messages written.
+   */
+  deliver(batch: WireBatch, lastSeq: number): number {
+    if (!this.#live || this.#closing || lastSeq <= this.#cursor) return 0;
+    this.#cursor = lastSeq;
+    if (batch.messages === 0 || this.ws.readyState !== this.ws.OPEN) return 0;
+    // ws exposes no public accessor for its socket; `_socket` is stable across ws 8.x.
+    const sock = (this.ws as unknown as { _socket?: { write(b: Buffer): boolean } })._socket;
+    if (!sock) return 0;
+    sock.write(batch.bytes);
+    return batch.messages;
   }
 
   #resumeFrom(since: number | null): void {
@@ -277,6 +289,7 @@ export class StreamSession {
     }
     try {
       this.#filter = compileFilter(validateFilter(r.filter));
+      this.#filterKey = JSON.stringify(this.#filter.spec);
     } catch (err) {
       this.#error((err as { code?: string }).code ?? 'ERR_BAD_FILTER', (err as Error).message);
       return;
