@@ -8,7 +8,7 @@
  * | `/healthz`                              | `healthAuth`    | `{status:'ok'}`                                           |
  * | `/readyz`                               | `healthAuth`    | `{status:'ready'}`, or 503 ERR_NOT_READY                  |
  * | `/metrics`                              | `metricsAuth`   | Prometheus text exposition 0.0.4                          |
- * | `/v1/findings?since=&type=&severity=&limit=` | token      | `{findings, gap, lastSeq, nextSince}` from the ring buffer |
+ * | `/v1/findings?since=&type=&severity=&limit=` | token      | `{findings, gap, lastSeq, nextSince}` from the ring, and the store beyond it |
  * | `/v1/stats`                             | token           | `{packets, transactions, findings, lastSeq, clients}` totals |
  * | `/v1/inventory?host=`                   | token           | `{endpoints:[EndpointSummary]}`                           |
  * | `/v1/endpoints/{id}`                    | token           | `EndpointStats` + `id` + `specStatus`                     |

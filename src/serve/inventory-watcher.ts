@@ -1,7 +1,10 @@
 /**
  * InventoryWatcher: turns inventory updates into inventory-change events on
- * the bus (`new_endpoint`, `new_data_class`). Call `observe()` with what
- * `EndpointInventory.record()` returned, once per transaction:
+ * the bus (`new_endpoint`, `new_data_class`). Owned by the AnalysisSession
+ * whenever a run has an inventory (served or not: the events share the
+ * findings' seq space, so a run's numbering must not depend on `--serve`),
+ * primed with the endpoints the store already knew. Call `observe()` with
+ * what `EndpointInventory.record()` returned, once per transaction:
  *
  *   const ep = inventory.record(tx);
  *   watcher.observe(ep, tx.requestTs ?? tx.responseTs);
