@@ -6,7 +6,7 @@
  *     ─► READERS clients that read everything, STALLED clients that never read
  *     ─► stdout `ready` once all are connected (after their hello)
  *     ◄─ stdin `expect N` (the last seq published)
- *     ─► stdout one JSON line {readers:[{count, first, last, inOrder, closeCode}], stalled:[{closeCode, closedByServer}]}
+ *     ─► stdout one JSON line {readers:[{count, first, last, inOrder, closeCode}], stalled:[{closeCode, closedByServer}], cpuMs}
  *        when every reader has seq N (or 180 s passed), then exit.
  *
  * The clients speak RFC 6455 directly on node:net (client side: no masking
@@ -162,6 +162,7 @@ process.stdin.on('data', (d: Buffer) => {
         process.stdout.write(JSON.stringify({
           readers: readers.map((r) => ({ count: r.count, first: r.first, last: r.last, inOrder: r.inOrder, closeCode: r.closeCode })),
           stalled: stalled.map((s) => ({ closeCode: s.closeCode, closedByServer: s.closed })),
+          cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
         }) + '\n');
         process.exit(0);
       }, 500);
