@@ -9,11 +9,11 @@
  *    `timingSamples` inter-request gaps below `maxTimingCv`, mean gap under 5 s.
  * Automation alone is `low` (scripts are normal API clients); automation with
  * regular timing or `volumeRequests` in the window is `medium`. Reported from
- * `minRequests` requests on. State: LruMap of principals (cap `maxPrincipals`).
+ * `minRequests` requests on. State: LruMap of tenant-qualified principals (cap `maxPrincipals`).
  */
 import type { EvidenceTransaction, FindingPrincipal, Severity } from '../findings/finding.js';
 import type { DetectionInput } from './detection-input.js';
-import { addEvidence, findingPrincipal, round2, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { addEvidence, findingPrincipal, principalKey, round2, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { LruMap } from './lru-map.js';
 import { SlidingCounter } from './sliding-window.js';
 
@@ -88,7 +88,7 @@ export class BadBotDetector implements Detector {
 
   observe(input: DetectionInput, ctx: DetectionContext): void {
     const o = this.#o;
-    const key = `${input.principal.kind}:${input.principal.id}`;
+    const key = principalKey(input);
     const ua = classifyUserAgent(input.userAgent);
     const s = this.#principals.getOrCreate(key, () => ({
       principal: findingPrincipal(input), requests: 0, window: new SlidingCounter(o.windowSec), uaClass: ua.cls, tool: ua.tool,

@@ -8,13 +8,14 @@
  * Severity: medium; high when the walk is at least `minSequentialRun` long,
  * the denied share is at least 0.5, or 80 % of ids were never given.
  *
+ * Keys are tenant-qualified (detector.ts `principalKey`, `endpointKey`).
  * State: LruMap of (principal, template) (cap `maxKeys`), each with a
  * DistinctWindow of ids (cap `maxIdsPerKey`); LruMap of ids given per
  * principal (cap `maxPrincipals`, each set capped at `maxIdsPerKey`).
  */
 import type { EvidenceTransaction, FindingPrincipal } from '../findings/finding.js';
 import type { DetectionInput } from './detection-input.js';
-import { addEvidence, findingPrincipal, round2, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { addEvidence, endpointKey, findingPrincipal, principalKey, round2, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { LruMap } from './lru-map.js';
 import { DistinctWindow, SlidingCounter } from './sliding-window.js';
 
@@ -75,12 +76,12 @@ export class BolaDetector implements Detector {
 
   observe(input: DetectionInput, ctx: DetectionContext): void {
     const o = this.#o;
-    const pkey = `${input.principal.kind}:${input.principal.id}`;
+    const pkey = principalKey(input);
     const last = ctx.pathParams[ctx.pathParams.length - 1];
     if (last && input.status !== null) {
       const id = last[1];
       const given = this.#given.peek(pkey);
-      const key = `${pkey}|${ctx.endpoint.host} ${ctx.endpoint.method} ${ctx.endpoint.pathTemplate}`;
+      const key = `${pkey}|${endpointKey(input, ctx.endpoint)}`;
       const s = this.#keys.getOrCreate(key, () => ({
         principal: findingPrincipal(input), ids: new DistinctWindow<string>(o.windowSec, o.maxIdsPerKey),
         requests: new SlidingCounter(o.windowSec), denied: new SlidingCounter(o.windowSec), notGiven: new SlidingCounter(o.windowSec),

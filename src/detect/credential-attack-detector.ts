@@ -19,12 +19,13 @@
  * principal (the client IP when a login carries no credential). Accounts are
  * salted hashes of the user name (detection-input.ts).
  *
+ * Sources, accounts and endpoints are tenant-qualified (detector.ts `tenantKey`).
  * State: sources, accounts and login endpoints in LruMaps (caps `maxSources`,
  * `maxAccounts`, `maxEndpoints`); each distinct-set capped at `maxDistinct`.
  */
 import type { EvidenceTransaction, FindingEndpoint, FindingPrincipal } from '../findings/finding.js';
 import type { DetectionInput } from './detection-input.js';
-import { addEvidence, findingPrincipal, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { addEvidence, endpointKey, findingPrincipal, tenantKey, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { LruMap } from './lru-map.js';
 import { DistinctWindow, SlidingCounter } from './sliding-window.js';
 
@@ -130,8 +131,9 @@ export class CredentialAttackDetector implements Detector {
     if (!failed && !ok) return;
     const o = this.#o;
     const ts = input.ts;
-    const user = input.login?.userHash ?? '';
-    const src = input.principal.id;
+    const userHash = input.login?.userHash ?? '';
+    const user = userHash === '' ? '' : tenantKey(input.tenant, userHash);
+    const src = tenantKey(input.tenant, input.principal.id);
 
     if (ok) {
       const acct = user ? this.#accounts.peek(user) : undefined;
@@ -222,7 +224,8 @@ export class CredentialAttackDetector implements Detector {
 
     // Distributed, per login endpoint.
     const ek = `${ctx.endpoint.host} ${ctx.endpoint.method} ${ctx.endpoint.pathTemplate}`;
-    const e = this.#endpoints.getOrCreate(ek, () => ({
+    const eKey = endpointKey(input, ctx.endpoint);
+    const e = this.#endpoints.getOrCreate(eKey, () => ({
       endpoint: ctx.endpoint, failures: new SlidingCounter(o.windowSec), sources: new DistinctWindow<string>(o.windowSec, o.maxDistinct),
       users: new DistinctWindow<string>(o.windowSec, o.maxDistinct), perSource: new LruMap(o.maxDistinct), maxPerSource: 0, first: ts, last: ts, evidence: [],
     }));
@@ -240,7 +243,7 @@ export class CredentialAttackDetector implements Detector {
       if (maxPerSource < o.sourceFailures) {
         ctx.report({
           type: 'credential_stuffing',
-          key: `distributed|${ek}`,
+          key: `distributed|${eKey}`,
           severity: 'high',
           confidence: 0.7,
           title: 'Distributed credential stuffing',

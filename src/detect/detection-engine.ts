@@ -13,6 +13,13 @@
  * no report for `episodeGapSec` is closed; the next report opens a new one.
  * Severity never decreases within an episode.
  *
+ * Tenants (issue 6 §4): the transaction's tenant tag qualifies the episode
+ * key (`type@tenant|key`; plain traffic keeps `type|key`, hence its ids) and
+ * becomes `Finding.tenant` (absent for plain traffic), so one attack mirrored
+ * from two tenants with the same private addresses gives two findings even
+ * if a detector's own key forgot the tenant. Detectors qualify their own
+ * state keys (detector.ts `principalKey`, `endpointKey`, `tenantKey`).
+ *
  * Capture health: the health of the finding's window (capture-health-timeline.ts)
  * is attached; when incomplete, confidence is multiplied by 0.6.
  *
@@ -46,6 +53,8 @@ export interface DetectionEngineOptions {
 
 interface Episode {
   finding: Finding;
+  /** Tenant tag of the transactions that opened the episode ('' for plain traffic). */
+  tenant: string;
   /** The detector's confidence before the capture-health discount. */
   baseConfidence: number;
   lastReportTs: number;
@@ -161,7 +170,9 @@ export class DetectionEngine {
   }
 
   #report(d: FindingDraft): void {
-    const key = `${d.type}|${d.key}`;
+    const tenant = this.#current?.tenant ?? '';
+    // `@` never occurs in a finding type, so qualified and plain keys cannot meet.
+    const key = tenant === '' ? `${d.type}|${d.key}` : `${d.type}@${tenant}|${d.key}`;
     const now = this.#current?.ts ?? this.#now;
     let ep = this.#episodes.get(key);
     if (ep && now - ep.lastReportTs > this.#gap) {
@@ -172,7 +183,7 @@ export class DetectionEngine {
     const primaryValue = d.counts[d.primary] ?? 0;
     if (!ep) {
       const id = createHash('sha256').update(`${key}|${d.window.start}`).digest('hex').slice(0, 16);
-      ep = { finding: this.#build(id, 0, d), baseConfidence: d.confidence, lastReportTs: now, emittedPrimary: 0, primary: d.primary, dirty: true };
+      ep = { finding: this.#build(id, 0, d, tenant), tenant, baseConfidence: d.confidence, lastReportTs: now, emittedPrimary: 0, primary: d.primary, dirty: true };
       this.#episodes.set(key, ep);
       this.#emit(ep);
       return;
@@ -180,7 +191,7 @@ export class DetectionEngine {
     const prev = ep.finding;
     const severity = SEVERITY_RANK[d.severity] > SEVERITY_RANK[prev.severity] ? d.severity : prev.severity;
     const rose = severity !== prev.severity;
-    ep.finding = this.#build(prev.id, prev.revision, { ...d, severity, window: { start: Math.min(prev.window.start, d.window.start), end: Math.max(prev.window.end, d.window.end) } });
+    ep.finding = this.#build(prev.id, prev.revision, { ...d, severity, window: { start: Math.min(prev.window.start, d.window.start), end: Math.max(prev.window.end, d.window.end) } }, ep.tenant);
     ep.baseConfidence = d.confidence;
     ep.lastReportTs = now;
     ep.dirty = true;
@@ -203,10 +214,11 @@ export class DetectionEngine {
     ep.dirty = true;
   }
 
-  #build(id: string, revision: number, d: FindingDraft): Finding {
+  /** Finding of a draft; `tenant` is set only when non-empty (plain findings keep their exact JSON). */
+  #build(id: string, revision: number, d: FindingDraft, tenant: string): Finding {
     const health = this.#health.health(d.window.start, d.window.end);
     const confidence = round2(health.complete ? d.confidence : d.confidence * 0.6);
-    return {
+    const f: Finding = {
       schemaVersion: FINDING_SCHEMA_VERSION,
       id,
       seq: 0,
@@ -224,6 +236,8 @@ export class DetectionEngine {
       evidence: { transactions: d.evidence.map((e) => ({ ...e })), notes: d.notes.slice() },
       captureHealth: health,
     };
+    if (tenant !== '') f.tenant = tenant;
+    return f;
   }
 
   #emit(ep: Episode): void {

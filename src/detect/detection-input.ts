@@ -48,7 +48,7 @@ export interface DetectionInput {
   status: number | null;
   flags: string[];
   userAgent: string | null;
-  /** Resolved, hashed principal (clientIp after trusted-proxy resolution). */
+  /** Resolved, hashed principal (clientIp after trusted-proxy resolution); its id is tenant-qualified (principal.ts). */
   principal: ResolvedPrincipal;
   /** Request header names, lower case, in first-seen order, deduplicated. */
   headerNames: string[];
@@ -117,7 +117,8 @@ export class DetectionInputBuilder {
     const headers = record.requestHeaders ?? [];
     const uri = record.uri;
     const query = uri ? parseUrlEncoded(queryOfTarget(uri), this.#maxParams) : [];
-    const principal = this.#resolver.resolve(record.clientIp, headers, query);
+    const tenant = tenantOf(record);
+    const principal = this.#resolver.resolve(record.clientIp, headers, query, tenant);
     const headerNames: string[] = [];
     const seen = new Set<string>();
     const params: [string, string][] = [];
@@ -188,7 +189,7 @@ export class DetectionInputBuilder {
       serverIp: record.serverIp,
       serverPort: record.serverPort,
       host: hostOf(record),
-      tenant: tenantOf(record),
+      tenant,
       method: record.method,
       uri,
       status: record.status,

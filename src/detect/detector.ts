@@ -10,6 +10,16 @@
  *
  * Detectors never read the wall clock and never throw on traffic; their state
  * is bounded (LruMap / DistinctWindow caps) and each cap hit is counted.
+ *
+ * Tenants (issue 6 §4): two mirrored tenants (VXLAN VNI, ERSPAN session, VLAN
+ * ids: `DetectionInput.tenant`) may reuse the same addresses, credentials and
+ * host names, so every state key a detector builds is tenant-qualified: keys
+ * of principals come from `principalKey(input)`, keys of endpoints from
+ * `endpointKey(input, ctx.endpoint)`, any other key (an account, a client
+ * address, a host) goes through `tenantKey(input.tenant, key)`. For the
+ * empty tenant (plain traffic) every such key is exactly the unqualified one,
+ * so plain findings keep their ids. The engine also qualifies episode keys
+ * and sets `Finding.tenant`.
  */
 import type { EvidenceTransaction, FindingEndpoint, FindingPrincipal, FindingType, Severity } from '../findings/finding.js';
 import type { DetectionInput } from './detection-input.js';
@@ -85,6 +95,30 @@ export function addEvidence(list: EvidenceTransaction[], input: DetectionInput, 
 export function findingPrincipal(input: DetectionInput): FindingPrincipal {
   const p = input.principal;
   return { kind: p.kind, id: p.id, clientIp: p.clientIp };
+}
+
+/**
+ * `key` qualified by a tenant tag: `key` itself for the empty tenant (plain
+ * traffic keeps its keys and finding ids), else `${tenant}|${key}`. Tenant
+ * tags (inventory/observed-transaction.ts `tenantOf`) contain no `|`.
+ */
+export function tenantKey(tenant: string, key: string): string {
+  return tenant === '' ? key : `${tenant}|${key}`;
+}
+
+/** Tenant-qualified state key of the input's principal: `kind:id`, prefixed as `tenantKey` does. */
+export function principalKey(input: DetectionInput): string {
+  return tenantKey(input.tenant, `${input.principal.kind}:${input.principal.id}`);
+}
+
+/**
+ * Tenant-qualified state key of an endpoint: `host method pathTemplate`
+ * (`api.example.com POST /login`), prefixed as `tenantKey` does
+ * (`vxlan:42|api.example.com POST /login`). For keys only; descriptions name
+ * the endpoint without the tenant (the finding carries `tenant`).
+ */
+export function endpointKey(input: DetectionInput, ep: FindingEndpoint): string {
+  return tenantKey(input.tenant, `${ep.host} ${ep.method} ${ep.pathTemplate}`);
 }
 
 /** Round to 2 decimals (stable JSON). */

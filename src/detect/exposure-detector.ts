@@ -12,11 +12,11 @@
  *    a JWT with `alg: none` accepted with 2xx (critical) or sent (high); an
  *    expired JWT (`exp` before the request time) accepted with 2xx (high).
  *    One episode per endpoint and weakness.
- * State: LruMap of endpoint episodes (cap `maxKeys`) with counters only.
+ * State: LruMap of (tenant-qualified) endpoint episodes (cap `maxKeys`) with counters only.
  */
 import type { EvidenceTransaction, Severity } from '../findings/finding.js';
 import type { DetectionInput } from './detection-input.js';
-import { addEvidence, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { addEvidence, endpointKey, principalKey, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { LruMap } from './lru-map.js';
 import { OWASP_API_2023 } from './owasp.js';
 
@@ -50,26 +50,28 @@ export class ExposureDetector implements Detector {
     const s = this.#keys.getOrCreate(key, () => ({ count: 0, principals: new Set(), kinds: new Set(), first: input.ts, last: input.ts, evidence: [] }));
     s.count++;
     s.last = input.ts;
-    if (s.principals.size < 1000) s.principals.add(`${input.principal.kind}:${input.principal.id}`);
+    if (s.principals.size < 1000) s.principals.add(principalKey(input));
     addEvidence(s.evidence, input);
     return s;
   }
 
   observe(input: DetectionInput, ctx: DetectionContext): void {
     const ep = ctx.endpoint;
+    /** Endpoint as people read it (descriptions); state keys are tenant-qualified (detector.ts `endpointKey`). */
     const epKey = `${ep.host} ${ep.method} ${ep.pathTemplate}`;
+    const stateKey = endpointKey(input, ctx.endpoint);
     const ok = input.status !== null && input.status >= 200 && input.status < 300;
 
     if (ok && input.authSchemes.length === 0) {
       const pii = input.responseData.filter((d) => d.category === 'pii' || d.category === 'phi');
       if (pii.length > 0) {
-        const s = this.#state(`pii|${epKey}`, input);
+        const s = this.#state(`pii|${stateKey}`, input);
         for (const d of pii) if (s.kinds.size < 32) s.kinds.add(`${d.kind}@${d.location}`);
         const kinds = [...new Set([...s.kinds].map((k) => k.slice(0, k.indexOf('@'))))].sort();
         const severity: Severity = kinds.some((k) => HIGH_KINDS.has(k)) ? 'high' : kinds.length >= 2 ? 'medium' : 'low';
         ctx.report({
           type: 'sensitive_data_exposure',
-          key: `pii|${epKey}`,
+          key: `pii|${stateKey}`,
           severity,
           confidence: 0.8,
           owaspApi: OWASP_API_2023.API3,
@@ -87,11 +89,11 @@ export class ExposureDetector implements Detector {
     }
 
     if (input.urlSecrets.length > 0) {
-      const s = this.#state(`url|${epKey}`, input);
+      const s = this.#state(`url|${stateKey}`, input);
       for (const [name, kind] of input.urlSecrets) if (s.kinds.size < 32) s.kinds.add(`${name}:${kind}`);
       ctx.report({
         type: 'sensitive_data_exposure',
-        key: `url|${epKey}`,
+        key: `url|${stateKey}`,
         severity: 'medium',
         confidence: 0.9,
         owaspApi: OWASP_API_2023.API2,
@@ -108,7 +110,7 @@ export class ExposureDetector implements Detector {
     }
 
     const weak = (what: string, severity: Severity, title: string, description: (s: KeyState) => string): void => {
-      const key = `${what}|${epKey}`;
+      const key = `${what}|${stateKey}`;
       const s = this.#state(key, input);
       ctx.report({
         type: 'weak_auth', key, severity, confidence: 0.9, title, description: description(s), endpoint: ep, principal: null,

@@ -6,11 +6,11 @@
  * (injection reaches the API through a misconfigured, unvalidated input).
  * Severity: medium; high from `highRequests` matching requests, or when the
  * server answered 5xx to a matching request (an error-based probe that works).
- * State: LruMap of (principal, class) episodes (cap `maxKeys`).
+ * State: LruMap of (tenant-qualified principal, class) episodes (cap `maxKeys`).
  */
 import type { EvidenceTransaction, FindingPrincipal } from '../findings/finding.js';
 import type { DetectionInput } from './detection-input.js';
-import { addEvidence, findingPrincipal, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { addEvidence, findingPrincipal, principalKey, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { matchSignatures, type InjectionClass, type SignatureHit } from './injection-signatures.js';
 import { LruMap } from './lru-map.js';
 import { OWASP_API_2023 } from './owasp.js';
@@ -74,7 +74,7 @@ export class InjectionDetector implements Detector {
       if (list) list.push(h);
       else classes.set(h.cls, [h]);
     }
-    const pkey = `${input.principal.kind}:${input.principal.id}`;
+    const pkey = principalKey(input);
     for (const [cls, list] of classes) {
       const key = `${pkey}|${cls}`;
       const s = this.#keys.getOrCreate(key, () => ({

@@ -17,6 +17,14 @@
  * the first 16 hex digits (deterministic for one salt). For kind `ip`, `id` is
  * the address itself.
  *
+ * Tenants (issue 6 §4): the same address or credential seen in two mirrored
+ * tenants (`tenantOf`: `vxlan:101`, `vlan:10`…) is two principals. With a
+ * non-empty tenant the hashed input is `tenant + "|" + kind + ":" + value`,
+ * and an `ip` id is `address%tenant` (the RFC 4007 §11 zone-index notation:
+ * an address is only unique within its zone), e.g. `10.0.0.5%vxlan:101`;
+ * `clientIp` stays the bare address. The empty tenant gives the ids above,
+ * unchanged.
+ *
  * Client address: the TCP peer, unless the peer is a configured trusted proxy;
  * then `Forwarded` (RFC 7239 §5.2 `for=`) or else `X-Forwarded-For` is walked
  * right to left, skipping trusted proxies, and the first untrusted address is
@@ -69,12 +77,12 @@ export class PrincipalResolver {
   }
 
   /**
-   * Salted hash of `kind:value`, 16 hex digits. Recent results are cached
+   * Salted hash of `kind:value` (`tenant|kind:value` with a tenant), 16 hex digits. Recent results are cached
    * (HASH_CACHE_SIZE entries, cleared when full): a principal calls many
    * times and an HMAC costs microseconds.
    */
-  hash(kind: PrincipalKind, value: string): string {
-    const input = `${kind}:${value}`;
+  hash(kind: PrincipalKind, value: string, tenant = ''): string {
+    const input = tenant === '' ? `${kind}:${value}` : `${tenant}|${kind}:${value}`;
     let h = this.#hashCache.get(input);
     if (h === undefined) {
       if (this.#hashCache.size >= HASH_CACHE_SIZE) this.#hashCache.clear();
@@ -106,14 +114,15 @@ export class PrincipalResolver {
   }
 
   /**
-   * Principal of one request. `query`: decoded query parameters.
+   * Principal of one request. `query`: decoded query parameters; `tenant`:
+   * the transaction's tenant tag ('' for plain traffic).
    * Never throws on malformed credentials (they fall through to the next kind).
    */
-  resolve(peerIp: string, headers: readonly (readonly [string, string])[], query: readonly (readonly [string, string])[] = []): ResolvedPrincipal {
+  resolve(peerIp: string, headers: readonly (readonly [string, string])[], query: readonly (readonly [string, string])[] = [], tenant = ''): ResolvedPrincipal {
     const clientIp = this.clientAddress(peerIp, headers);
     const c = credentialOf(headers, query);
-    if (!c) return { kind: 'ip', id: clientIp, clientIp, label: '' };
-    return { kind: c.kind, id: this.hash(c.kind, c.value), clientIp, label: maskCredential(c.value) };
+    if (!c) return { kind: 'ip', id: tenant === '' ? clientIp : `${clientIp}%${tenant}`, clientIp, label: '' };
+    return { kind: c.kind, id: this.hash(c.kind, c.value, tenant), clientIp, label: maskCredential(c.value) };
   }
 }
 

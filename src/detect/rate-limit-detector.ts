@@ -6,13 +6,13 @@
  * the observed rate (requests in the window / windowSec, req/s) and its peak.
  * Severity is the rule's; `high` once the window count reaches 10 × limit.
  *
- * State: per rule an LruMap of keys (cap `maxKeysPerRule`, default 100,000);
+ * State: per rule an LruMap of tenant-qualified keys (cap `maxKeysPerRule`, default 100,000);
  * each key is one SlidingCounter of 10 buckets.
  */
 import type { EvidenceTransaction, FindingEndpoint, FindingPrincipal, Severity } from '../findings/finding.js';
 import { pathOfTarget } from '../inventory/path-template.js';
 import type { DetectionInput } from './detection-input.js';
-import { addEvidence, findingPrincipal, round2, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { addEvidence, endpointKey, findingPrincipal, principalKey, round2, tenantKey, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { LruMap } from './lru-map.js';
 import { DEFAULT_RATE_RULES, pathMatcher, type RateRule } from './rate-rules.js';
 import { SlidingCounter } from './sliding-window.js';
@@ -58,11 +58,12 @@ export class RateLimitDetector implements Detector {
       if (r.match.method !== '*' && r.match.method !== ep.method) continue;
       if (!c.path(ep.pathTemplate, raw)) continue;
       const epKey = `${ep.host} ${ep.method} ${ep.pathTemplate}`;
-      const key = r.per === 'principal' ? `${input.principal.kind}:${input.principal.id}`
-        : r.per === 'ip' ? input.principal.clientIp
-        : r.per === 'principal_endpoint' ? `${input.principal.kind}:${input.principal.id}|${epKey}`
-        : r.per === 'endpoint' ? epKey
-        : ep.host;
+      // State keys are tenant-qualified (detector.ts); `epKey` is for descriptions.
+      const key = r.per === 'principal' ? principalKey(input)
+        : r.per === 'ip' ? tenantKey(input.tenant, input.principal.clientIp)
+        : r.per === 'principal_endpoint' ? `${principalKey(input)}|${endpointKey(input, ctx.endpoint)}`
+        : r.per === 'endpoint' ? endpointKey(input, ctx.endpoint)
+        : tenantKey(input.tenant, ep.host);
       const s = c.keys.getOrCreate(key, () => ({
         counter: new SlidingCounter(r.windowSec), first: input.ts, last: input.ts, total: 0, peak: 0,
         principal: r.per === 'endpoint' || r.per === 'host' ? null : findingPrincipal(input),

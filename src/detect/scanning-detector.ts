@@ -2,13 +2,13 @@
  * Scanning / forced browsing (issue 4 §2, OWASP API9:2023): one source
  * (principal) receiving 404 (or 405/410) for `minDistinctPaths` or more
  * distinct paths within the window. Severity medium; high from
- * `highDistinctPaths`. State: LruMap of sources (cap `maxSources`), each a
+ * `highDistinctPaths`. State: LruMap of tenant-qualified sources (cap `maxSources`), each a
  * DistinctWindow of path hashes (cap `maxPathsPerSource`).
  */
 import type { EvidenceTransaction, FindingPrincipal } from '../findings/finding.js';
 import { fnv1a32, pathOfTarget } from '../inventory/path-template.js';
 import type { DetectionInput } from './detection-input.js';
-import { addEvidence, findingPrincipal, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { addEvidence, findingPrincipal, principalKey, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { LruMap } from './lru-map.js';
 import { DistinctWindow, SlidingCounter } from './sliding-window.js';
 
@@ -47,7 +47,7 @@ export class ScanningDetector implements Detector {
 
   observe(input: DetectionInput, ctx: DetectionContext): void {
     const o = this.#o;
-    const key = `${input.principal.kind}:${input.principal.id}`;
+    const key = principalKey(input);
     const miss = input.status === 404 || input.status === 405 || input.status === 410;
     const s = miss ? this.#sources.getOrCreate(key, () => ({
       principal: findingPrincipal(input), paths: new DistinctWindow<number>(o.windowSec, o.maxPathsPerSource),

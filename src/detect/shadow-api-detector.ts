@@ -4,12 +4,12 @@
  * (status < 400) call of an endpoint that no spec operation matches (same
  * method, `matchScore` ≥ 0) opens a finding; later calls grow it. Without a
  * spec this detector does nothing. Severity medium (low for HEAD/OPTIONS).
- * State: LruMap of endpoints already classified (cap `maxEndpoints`).
+ * State: LruMap of (tenant-qualified) endpoints already classified (cap `maxEndpoints`).
  */
 import type { EvidenceTransaction } from '../findings/finding.js';
 import { matchScore, type LoadedSpec } from '../inventory/spec-diff.js';
 import type { DetectionInput } from './detection-input.js';
-import { addEvidence, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
+import { addEvidence, endpointKey, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { LruMap } from './lru-map.js';
 
 export interface ShadowApiOptions {
@@ -46,7 +46,7 @@ export class ShadowApiDetector implements Detector {
   observe(input: DetectionInput, ctx: DetectionContext): void {
     if (!this.#spec || input.status === null || input.status >= 400) return;
     const ep = ctx.endpoint;
-    const key = `${ep.host} ${ep.method} ${ep.pathTemplate}`;
+    const key = endpointKey(input, ep);
     const s = this.#endpoints.getOrCreate(key, () => ({ shadow: !this.#documented(ep.method, ep.pathTemplate), calls: 0, clients: new Set(), first: input.ts, evidence: [] }));
     if (!s.shadow) return;
     s.calls++;
@@ -58,7 +58,7 @@ export class ShadowApiDetector implements Detector {
       severity: ep.method === 'HEAD' || ep.method === 'OPTIONS' ? 'low' : 'medium',
       confidence: 0.7,
       title: 'Undocumented endpoint in use',
-      description: `${key} answered ${s.calls} call(s) from ${s.clients.size} client(s) but is not in the API specification.`,
+      description: `${ep.host} ${ep.method} ${ep.pathTemplate} answered ${s.calls} call(s) from ${s.clients.size} client(s) but is not in the API specification.`,
       endpoint: ep,
       principal: null,
       window: { start: s.first, end: input.ts },

@@ -7,6 +7,19 @@
  *
  * Times are packet time, seconds since the Unix epoch. Principals are hashed,
  * never raw; evidence URIs and values are masked.
+ *
+ * Tenant (issue 6 §4): a finding about mirrored/tagged traffic carries
+ * `tenant`, the tunnel/VLAN tag of its transactions in the inventory's form
+ * (inventory/observed-transaction.ts `tenantOf`: `vxlan:101`, `vlan:10.20`,
+ * `geneve:7/vlan:10`). It is a top-level field, not part of `endpoint`,
+ * because findings without an endpoint (bad_bot, scanning) have a tenant too;
+ * it qualifies `endpoint` and `principal` alike (principal ids are then
+ * tenant-qualified as well: detect/principal.ts). It is absent for plain
+ * traffic, whose findings are byte-identical to those before the field
+ * existed. Schema version stays 1: the change is additive and optional, every
+ * finding valid before is valid and unchanged now; only a consumer that
+ * validates tunnelled findings against an older copy of the schema
+ * (`additionalProperties: false`) must take the current file.
  */
 export const FINDING_SCHEMA_VERSION = 1;
 
@@ -86,6 +99,8 @@ export interface Finding {
   description: string;
   endpoint: FindingEndpoint | null;
   principal: FindingPrincipal | null;
+  /** Tunnel/VLAN tenant tag (`vxlan:101`); absent for plain traffic. Serialized after `captureHealth`. */
+  tenant?: string;
   window: { start: number; end: number };
   counts: Record<string, number>;
   evidence: { transactions: EvidenceTransaction[]; notes: string[] };

@@ -83,3 +83,17 @@ describe('PrincipalResolver', () => {
     expect(() => new PrincipalResolver({ salt: 'x', trustedProxies: ['proxy.local'] })).toThrow(TypeError);
   });
 });
+
+describe('PrincipalResolver tenants (issue 6 §4)', () => {
+  it('the same address or credential in two tenants is two principals; plain traffic unchanged', () => {
+    const r = new PrincipalResolver({ salt: 'tenant-salt' });
+    const h = (s: string) => createHmac('sha256', 'tenant-salt').update(s).digest('hex').slice(0, 16);
+    expect(r.resolve('10.0.0.5', []).id).toBe('10.0.0.5');
+    expect(r.resolve('10.0.0.5', [], [], 'vxlan:42').id).toBe('10.0.0.5%vxlan:42');
+    expect(r.resolve('10.0.0.5', [], [], 'vxlan:42').clientIp).toBe('10.0.0.5');
+    const key: [string, string][] = [['X-API-Key', 'k-0123456789']];
+    expect(r.resolve('10.0.0.5', key).id).toBe(h('api_key:k-0123456789'));
+    expect(r.resolve('10.0.0.5', key, [], 'vxlan:42/vlan:10').id).toBe(h('vxlan:42/vlan:10|api_key:k-0123456789'));
+    expect(r.resolve('10.0.0.5', key, [], 'vxlan:43').id).not.toBe(r.resolve('10.0.0.5', key, [], 'vxlan:42').id);
+  });
+});
