@@ -8,17 +8,18 @@
  * FILE (by a replay or capture with that `--db`): the bus is restored from
  * the run's newest `--ring` messages (FindingBus.restore), so `/v1/findings`,
  * the stream's hello `lastSeq` and `since=SEQ` resume cover the whole run
- * (the ring, then the store beyond it). Nothing is written to FILE unless
- * something is published: `--load-findings` findings continue that run,
- * numbered after its last seq (a file without a stored run gets a new run).
+ * (the ring, then the store beyond it). Nothing is ever written to FILE:
+ * `--load-findings` findings are served from memory, numbered after the
+ * stored run's last seq (so serving twice never stores them twice). FILE
+ * must exist (`ERR_STORE_MISSING`).
  * Serving has no live inventory, hence no inventory-change events.
  *
  * `SERVE_ARG_OPTIONS` and `serviceOptionsFromArgs` are exported so `replay
  * --serve` and `capture --serve` accept the same flags.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { ApisensorError, UsageError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
 import { DEFAULT_RING_CAPACITY, FindingBus, type BusMessage } from '../findings/finding-bus.js';
 import { FindingsStore } from '../findings/findings-store.js';
@@ -54,7 +55,8 @@ options:
                               and the latest findings run stored in it (/v1/findings, stream resume)
   --spec FILE                 OpenAPI spec: mark shadow / zombie endpoints in the inventory
   --load-findings FILE.jsonl  publish the findings of a JSONL file at start (for resume and /v1/findings);
-                              with --inventory-db they continue its stored run, numbered after its last seq
+                              with --inventory-db they follow its stored run in memory (numbered after its
+                              last seq; never written to the file)
   -h, --help                  this help`;
 
 export const SERVE_ARG_OPTIONS = {
@@ -164,13 +166,17 @@ export async function serveCommand(args: string[]): Promise<number> {
   let findingsStore: FindingsStore | null = null;
   try {
     if (values['inventory-db'] !== undefined) {
-      store = InventoryStore.open(values['inventory-db']);
+      const file = values['inventory-db'];
+      if (file !== ':memory:' && !existsSync(file)) {
+        throw new ApisensorError('ERR_STORE_MISSING', `${file}: no inventory database (run 'apisensor replay FILE --db ${file}' first)`, 2);
+      }
+      store = InventoryStore.open(file);
       options.inventory = store.loadInventory();
       const events = new EventCounter();
       findingsStore = FindingsStore.open(values['inventory-db'], { run: 'latest', events });
       const bus = new FindingBus({ ringCapacity: options.ringCapacity ?? DEFAULT_RING_CAPACITY, events });
       bus.restore(findingsStore.readLast(bus.ringCapacity).map((r) => JSON.parse(r.body) as BusMessage));
-      Object.assign(options, { events, bus, store: findingsStore });
+      Object.assign(options, { events, bus, store: findingsStore, storeReadOnly: true });
     }
     if (values.spec !== undefined) options.spec = await loadSpecFile(values.spec);
   } catch (err) {
@@ -186,7 +192,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     store?.close();
     throw err;
   }
-  // Loaded findings continue the stored run (the bus renumbers those at or below its last seq).
+  // Loaded findings follow the stored run in memory (the bus renumbers those at or below its last seq).
   for (const f of preload) svc.bus.publish(f);
   // Listen for the signal before saying we serve: a client may send it as soon as it reads the line.
   const stopped = new Promise<void>((resolve) => {

@@ -105,6 +105,11 @@ export interface ServiceOptions {
    * like `findingsDb`; give one or the other.
    */
   store?: FindingsStore | null;
+  /**
+   * Only read the store (resume and `/v1/findings` beyond the ring), never
+   * append to it: `apisensor serve` serving a stored run. Default false.
+   */
+  storeReadOnly?: boolean;
   /** Rows the findings store keeps (default 1,000,000). */
   findingsDbMaxRows?: number;
   /** Ready from the start (`/readyz`). Default false: the producer calls setReady(true). */
@@ -223,10 +228,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     const evictedThrough = held.gap?.to ?? 0;
     // Seqs the store already has (a bus restored from it) are neither lost nor stored twice.
     const storedThrough = store?.lastSeq ?? 0;
-    if (evictedThrough > storedThrough) store?.markLost(evictedThrough);
+    const writable = options.storeReadOnly === true ? null : store;
+    if (evictedThrough > storedThrough) writable?.markLost(evictedThrough);
     for (const m of held.messages) {
       const json = JSON.stringify(m);
-      if (m.seq > storedThrough) store?.append(m, json);
+      if (m.seq > storedThrough) writable?.append(m, json);
       seedWriter.push(m.seq, messageMeta(m), json);
     }
     store?.flush();
@@ -243,7 +249,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       }
       // One JSON encoding per message, shared by the store and the stream worker.
       const json = JSON.stringify(m);
-      store?.append(m, json);
+      writable?.append(m, json);
       if (early) early.push([m, json]);
       else bridge!.push(m, json);
     }));

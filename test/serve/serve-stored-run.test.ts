@@ -5,7 +5,8 @@
  * byte of each finding) and, for the inventory channel, the inventory the
  * service reads from the same file (`/v1/inventory`).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -135,22 +136,34 @@ describe('serve --inventory-db serves the run a replay stored', () => {
     });
   }
 
-  it('--load-findings continues the stored run after its last seq', async () => {
+  it('--load-findings follows the stored run in memory, numbered after its last seq, and never writes the file', async () => {
     const first = await serve();
     const lastSeq = (await getJson<FindingsPage>(`${first.url}/v1/findings?since=0`)).lastSeq;
     await stop(first.p);
+    const before = sql<{ n: number; hi: number }>('SELECT COUNT(*) AS n, MAX(seq) AS hi FROM stream_messages');
 
-    const { p, url } = await serve(['--load-findings', findingsFile, '--ring', '3']);
-    const page = await getJson<FindingsPage>(`${url}/v1/findings?since=${lastSeq}`);
-    expect(page.findings.map((f) => [f.id, f.seq, f.revision])).toEqual(oracle.map((f, i) => [f.id, lastSeq + 1 + i, f.revision]));
-    expect(page.lastSeq).toBe(lastSeq + oracle.length);
-    await stop(p);
-    expect(sql<{ n: number; hi: number }>('SELECT COUNT(DISTINCT run) AS n, MAX(seq) AS hi FROM stream_messages')).toEqual({ n: 1, hi: lastSeq + oracle.length });
+    for (let round = 0; round < 2; round++) {
+      const { p, url } = await serve(['--load-findings', findingsFile]);
+      const page = await getJson<FindingsPage>(`${url}/v1/findings?since=${lastSeq}`);
+      expect(page.findings.map((f) => [f.id, f.seq, f.revision])).toEqual(oracle.map((f, i) => [f.id, lastSeq + 1 + i, f.revision]));
+      expect(page.lastSeq).toBe(lastSeq + oracle.length);
+      await stop(p);
+      // Nothing stored: serving twice never stores the loaded findings twice.
+      expect(sql<{ n: number; hi: number }>('SELECT COUNT(*) AS n, MAX(seq) AS hi FROM stream_messages')).toEqual(before);
+    }
 
-    // Served again: the stored findings, then the loaded ones.
+    // Served again without them: only the stored findings.
     const again = await serve();
     const all = await getJson<FindingsPage>(`${again.url}/v1/findings?since=0`);
-    expect(all.findings.map((f) => f.id)).toEqual([...oracle, ...oracle].map((f) => f.id));
+    expect(all.findings.map((f) => f.id)).toEqual(oracle.map((f) => f.id));
     await stop(again.p);
+  });
+
+  it('refuses a database file that does not exist, in one line, and creates nothing', () => {
+    const missing = join(dir, 'typo.db');
+    const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', '--inventory-db', missing, '--listen', '127.0.0.1:0', '--no-auth'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`apisensor: ${missing}: no inventory database (run 'apisensor replay FILE --db ${missing}' first) [ERR_STORE_MISSING]`]);
+    expect(existsSync(missing)).toBe(false);
   });
 });
