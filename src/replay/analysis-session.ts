@@ -246,8 +246,8 @@ export class AnalysisSession {
    * Feeds the pipeline's running totals to the service's metrics (`/metrics`);
    * no-op without `serve`. Cumulative values; call as often as convenient.
    */
-  noteTotals(totals: { packets: number; gaps: number; flows: number; transactions: number; drops?: number }): void {
-    this.#service?.metrics.setTotals({ drops: 0, ...totals });
+  noteTotals(totals: { packets?: number; gaps?: number; flows?: number; transactions?: number; drops?: number }): void {
+    this.#service?.metrics.setTotals(totals);
   }
 
   /**

@@ -10,14 +10,12 @@
  * capture times: two sockets stamp the same packet microseconds apart).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CLI,
-  ROOT,
-  createNetnsPair,
-  destroyNetnsPair,
+  closeServerLab,
+  openServerLab,
+  type ServerLab,
   liveSkipReason,
   nsExec,
   readJsonl,
@@ -46,19 +44,15 @@ describe.skipIf(skip !== null)('apisensor capture --capture-mode afpacket (PACKE
   let server: Running;
   let log = '';
 
+  let lab: ServerLab | undefined;
+
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'apisensor-fanout-'));
-    net = createNetnsPair('aps-fan', 'apf', '10.81.0');
-    log = path.join(dir, 'access.jsonl');
-    server = startIn(net.a, process.execPath, [path.join(ROOT, 'test', 'live', 'access-log-server.mjs'), SERVER, '8080', log]);
-    await server.waitFor('listening');
+    lab = await openServerLab({ name: 'fanout', prefix: 'aps-fan', short: 'apf', subnet: '10.81.0', serverIp: SERVER });
+    ({ net, dir, log, server } = lab);
   });
 
   afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    if (net) destroyNetnsPair(net);
-    rmSync(dir, { recursive: true, force: true });
+    await closeServerLab(lab);
   });
 
   it('keeps every connection on one worker and reports the pcap mode’s and the access log’s transactions', async () => {

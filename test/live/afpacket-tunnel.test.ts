@@ -16,13 +16,11 @@
  * capture times).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  ROOT,
-  createNetnsPair,
-  destroyNetnsPair,
+  closeServerLab,
+  openServerLab,
+  type ServerLab,
   liveSkipReason,
   nsExec,
   readJsonl,
@@ -51,12 +49,11 @@ describe.skipIf(skip !== null)('apisensor capture --capture-mode afpacket on a V
   let server: Running;
   let log = '';
 
+  let lab: ServerLab | undefined;
+
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'apisensor-fanout-vxlan-'));
-    net = createNetnsPair('aps-aft', 'apt', '10.82.0');
-    log = path.join(dir, 'access.jsonl');
-    server = startIn(net.a, process.execPath, [path.join(ROOT, 'test', 'live', 'access-log-server.mjs'), SERVER, '8080', log]);
-    await server.waitFor('listening');
+    lab = await openServerLab({ name: 'fanout-vxlan', prefix: 'aps-aft', short: 'apt', subnet: '10.82.0', serverIp: SERVER });
+    ({ net, dir, log, server } = lab);
     sh('ip', ['-n', net.a, 'link', 'add', 'aptvx0', 'type', 'vxlan', 'id', String(VNI), 'local', '10.82.0.129', 'remote', '10.82.0.130', 'dstport', '4789', 'dev', net.a1]);
     sh('ip', ['-n', net.a, 'link', 'set', 'aptvx0', 'mtu', '8950', 'up']);
     sh('ip', ['netns', 'exec', net.a, 'tc', 'qdisc', 'replace', 'dev', net.a0, 'clsact']);
@@ -66,10 +63,7 @@ describe.skipIf(skip !== null)('apisensor capture --capture-mode afpacket on a V
   });
 
   afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    if (net) destroyNetnsPair(net);
-    rmSync(dir, { recursive: true, force: true });
+    await closeServerLab(lab);
   });
 
   it('keeps both directions of every mirrored connection on one worker, with the pcap mode’s and the access log’s transactions', async () => {

@@ -34,13 +34,12 @@
  * id 0 (see DecodedPacket.tunnelId).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   ROOT,
-  createNetnsPair,
-  destroyNetnsPair,
+  closeServerLab,
+  openServerLab,
+  type ServerLab,
   kernelSupportsLink,
   linkMac,
   liveSkipReason,
@@ -162,23 +161,19 @@ describe.skipIf(skip !== null)('ERSPAN / GRE mirror of a live server link', () =
     return run;
   };
 
+  let lab: ServerLab | undefined;
+
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'apisensor-erspan-'));
-    net = createNetnsPair(`aps-ersp-${process.pid}`, 'ape', SUBNET);
+    lab = await openServerLab({ name: 'erspan', prefix: `aps-ersp-${process.pid}`, short: 'ape', subnet: SUBNET, serverIp: SERVER });
+    ({ net, dir, log, server } = lab);
     sh('ip', ['-n', net.a, 'link', 'add', MIRROR_IN, 'type', 'veth', 'peer', 'name', MIRROR_OUT]);
     for (const d of [MIRROR_IN, MIRROR_OUT]) sh('ip', ['-n', net.a, 'link', 'set', d, 'mtu', '9000', 'up']);
     serverMac = linkMac(net.a, net.a0);
     collectorMac = linkMac(net.b, net.b1);
-    log = path.join(dir, 'access.jsonl');
-    server = startIn(net.a, process.execPath, [path.join(ROOT, 'test', 'live', 'access-log-server.mjs'), SERVER, '8080', log]);
-    await server.waitFor('listening');
   });
 
   afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    if (net) destroyNetnsPair(net);
-    rmSync(dir, { recursive: true, force: true });
+    await closeServerLab(lab);
   });
 
   /** One mirrored run: direct capture, underlay capture, tcpdump copy, clients; then every check. */

@@ -10,20 +10,17 @@
  * gretap / erspan device where the kernel has one.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  ROOT,
-  createNetnsPair,
-  destroyNetnsPair,
+  closeServerLab,
+  openServerLab,
+  type ServerLab,
   liveSkipReason,
   readJsonl,
   runClients,
   sh,
   sortEntries,
   startCapture,
-  startIn,
   stopCapture,
   toAccessEntry,
   type AccessEntry,
@@ -59,19 +56,15 @@ describe.skipIf(skip !== null)('apisensor capture on a veth pair between namespa
     sh('ip', ['netns', 'exec', net.a, 'tc', 'qdisc', 'del', 'dev', net.a0, 'clsact'], { allowFail: true });
   };
 
+  let lab: ServerLab | undefined;
+
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'apisensor-live-'));
-    net = createNetnsPair('aps-live', 'apl');
-    log = path.join(dir, 'access.jsonl');
-    server = startIn(net.a, process.execPath, [path.join(ROOT, 'test', 'live', 'access-log-server.mjs'), '10.79.0.1', '8080', log]);
-    await server.waitFor('listening');
+    lab = await openServerLab({ name: 'live', prefix: 'aps-live', short: 'apl', serverIp: '10.79.0.1' });
+    ({ net, dir, log, server } = lab);
   });
 
   afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    if (net) destroyNetnsPair(net);
-    rmSync(dir, { recursive: true, force: true });
+    await closeServerLab(lab);
   });
 
   it('reports exactly the transactions of the server access log (2 workers), with capture health', async () => {

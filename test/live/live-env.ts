@@ -13,7 +13,8 @@
  * captured frame is a wire-sized frame.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -102,6 +103,40 @@ export function createNetnsPair(prefix: string, short: string, subnet = '10.79.0
 export function destroyNetnsPair(n: Pick<NetnsPair, 'a' | 'b'>): void {
   sh('ip', ['netns', 'del', n.a], { allowFail: true });
   sh('ip', ['netns', 'del', n.b], { allowFail: true });
+}
+
+/** A namespace pair with an HTTP test server in `a` (port 8080) logging to `log` in a temporary `dir`. */
+export interface ServerLab {
+  net: NetnsPair;
+  dir: string;
+  log: string;
+  server: Running;
+}
+
+/**
+ * Opens a ServerLab: createNetnsPair(prefix, short, subnet), a directory
+ * `apisensor-<name>-*` in the system temp dir, and `serverScript` (relative
+ * to the repo; default the access-log server) started in `a` on
+ * `serverIp:8080` with its access log `dir/access.jsonl`. Close with
+ * closeServerLab (also after a partial open).
+ */
+export async function openServerLab(o: { name: string; prefix: string; short: string; subnet?: string; serverIp: string; serverScript?: string }): Promise<ServerLab> {
+  const dir = mkdtempSync(path.join(tmpdir(), `apisensor-${o.name}-`));
+  const net = createNetnsPair(o.prefix, o.short, o.subnet);
+  const log = path.join(dir, 'access.jsonl');
+  const script = path.join(ROOT, o.serverScript ?? 'test/live/access-log-server.mjs');
+  const server = startIn(net.a, process.execPath, [script, o.serverIp, '8080', log]);
+  await server.waitFor('listening');
+  return { net, dir, log, server };
+}
+
+/** Stops the server, deletes the namespaces and the directory. */
+export async function closeServerLab(lab: ServerLab | undefined): Promise<void> {
+  if (!lab) return;
+  lab.server.child.kill('SIGTERM');
+  await lab.server.exited;
+  destroyNetnsPair(lab.net);
+  rmSync(lab.dir, { recursive: true, force: true });
 }
 
 /** A child process with its collected output. */

@@ -20,20 +20,19 @@
  * the live finding is compared with the same finding (same id) from the replay.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   ROOT,
   CLI,
-  createNetnsPair,
-  destroyNetnsPair,
+  closeServerLab,
+  openServerLab,
+  type ServerLab,
   liveSkipReason,
   nsExec,
   readJsonl,
   sh,
   startCapture,
-  startIn,
   stopCapture,
   type NetnsPair,
   type Running,
@@ -70,19 +69,15 @@ describe.skipIf(skip !== null)('live capture health in /metrics and findings', (
   let server: Running;
   let log = '';
 
+  let lab: ServerLab | undefined;
+
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'apisensor-live-health-'));
-    net = createNetnsPair('aps-live-health', 'aph');
-    log = path.join(dir, 'access.jsonl');
-    server = startIn(net.a, process.execPath, [path.join(ROOT, 'pcaps', 'attacks', 'tools', 'attack-api-server.mjs'), SERVER, '8080', log]);
-    await server.waitFor('listening');
+    lab = await openServerLab({ name: 'live-health', prefix: 'aps-live-health', short: 'aph', serverIp: SERVER, serverScript: 'pcaps/attacks/tools/attack-api-server.mjs' });
+    ({ net, dir, log, server } = lab);
   });
 
   afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    if (net) destroyNetnsPair(net);
-    rmSync(dir, { recursive: true, force: true });
+    await closeServerLab(lab);
   });
 
   const sysfs = (name: string): number => Number(nsExec(net.a, 'cat', [`/sys/class/net/${net.a0}/statistics/${name}`]).trim());
@@ -144,6 +139,10 @@ describe.skipIf(skip !== null)('live capture health in /metrics and findings', (
       // (a) the packet counter moves while the capture runs.
       const m1 = await pollMetrics('received packets rising', (m) => m.get('apisensor_capture_received_packets_total')! > m0.get('apisensor_capture_received_packets_total')!);
       expect(m1.get('apisensor_capture_kernel_drops_total')).toBe(0);
+      // Pipeline totals move too: the logins' transactions (oracle: the server's access log).
+      const logged = readJsonl(log).length - logBefore;
+      const mt = await pollMetrics('the logins as transactions', (m) => m.get('apisensor_transactions_total') === logged);
+      expect(mt.get('apisensor_packets_total')).toBeGreaterThan(0);
 
       // (b) kernel drops: apisensor stopped, the ring overflows.
       cap.child.kill('SIGSTOP');
