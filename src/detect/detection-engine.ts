@@ -41,8 +41,14 @@ export interface DetectionEngineOptions {
   detectors: readonly Detector[];
   /** Templater for endpoints; share the inventory's to get the same templates. Default: a private one. */
   templater?: PathTemplater;
-  /** Called for every emission (in seq order). */
-  onFinding?: (finding: Finding) => void;
+  /**
+   * Called for every emission (in emission order) with a copy the callee may
+   * keep. May return the seq the finding was published under (e.g.
+   * `FindingBus.publish(f).seq`, where inventory events share the numbering):
+   * the engine's copy then takes it, so `findings()` agrees with the stream
+   * and the findings file.
+   */
+  onFinding?: (finding: Finding) => number | void;
   /** Quiet time that closes an episode, seconds. Default 300. */
   episodeGapSec?: number;
   /** Open episodes remembered. Default 10,000. */
@@ -73,7 +79,7 @@ export interface DetectionEngineStats {
 export class DetectionEngine {
   readonly #detectors: readonly Detector[];
   readonly #templater: PathTemplater;
-  readonly #onFinding: ((f: Finding) => void) | undefined;
+  readonly #onFinding: ((f: Finding) => number | void) | undefined;
   readonly #gap: number;
   readonly #flushEvery: number;
   readonly #episodes: LruMap<string, Episode>;
@@ -248,6 +254,7 @@ export class DetectionEngine {
     ep.dirty = false;
     const out = structuredClone(f);
     this.#latest.set(f.id, out);
-    this.#onFinding?.(out);
+    const published = this.#onFinding?.(out);
+    if (typeof published === 'number' && published > 0) out.seq = f.seq = published;
   }
 }

@@ -9,7 +9,7 @@
  * Sequence numbers: one sensor-wide, strictly increasing `seq` space shared by
  * both channels, so `since=SEQ` resumes both. A finding keeps the `seq` its
  * producer gave it when that is above the last one published; a finding with
- * `seq` 0 gets the next number (counted `bus.seq_assigned`); a finding whose
+ * `seq` 0 gets the next number (the usual case); a finding whose
  * `seq` is not above the last (another producer or the inventory channel took
  * it) is published as a shallow copy with the next number (counted
  * `bus.seq_reassigned`). Inventory events always get the next number.
@@ -132,7 +132,7 @@ export class FindingBus {
   publish(finding: Finding): FindingMessage {
     let f = finding;
     if (!(f.seq > this.#lastSeq) || !Number.isSafeInteger(f.seq)) {
-      this.#events.add(f.seq === 0 ? 'bus.seq_assigned' : 'bus.seq_reassigned');
+      if (f.seq !== 0) this.#events.add('bus.seq_reassigned');
       f = { ...f, seq: this.#lastSeq + 1 };
     }
     const msg: FindingMessage = { channel: 'findings', seq: f.seq, finding: f };

@@ -190,7 +190,11 @@ export class AnalysisSession {
         engine = new DetectionEngine({
           detectors: createDefaultDetectors({ ...(rateRules ? { rateRules } : {}), spec }),
           ...(inventory ? { templater: inventory.inventory.templater } : {}),
-          onFinding: (f) => bus.publish(f),
+          // The bus numbers findings and inventory events in one sequence (seq 0: take the next).
+          onFinding: (f) => {
+            f.seq = 0;
+            return bus.publish(f).seq;
+          },
         });
       }
       let service: Service | null = null;
