@@ -4,6 +4,7 @@
  * outputs and the optional service (`--serve`), plus their terminal rendering.
  */
 import { UsageError } from '../errors.js';
+import { IpMatcher } from '../detect/ip-matcher.js';
 import type { ServiceOptions } from '../serve/service.js';
 import { formatInventoryTable, formatRunSummary } from '../inventory/inventory-format.js';
 import type { AnalysisOptions, AnalysisSummary } from '../replay/analysis-session.js';
@@ -56,7 +57,7 @@ export function analysisOptionsFromArgs(v: AnalysisArgValues, defaultDb: string,
   const options: AnalysisOptions = {
     db: v['no-inventory'] ? null : (v.db ?? defaultDb),
     detect: !v['no-detect'],
-    trustedProxies: v['trusted-proxy'] ?? [],
+    trustedProxies: checkTrustedProxies(v['trusted-proxy']),
     serve,
   };
   if (v.spec !== undefined) options.spec = v.spec;
@@ -77,6 +78,23 @@ export function analysisOptionsFromArgs(v: AnalysisArgValues, defaultDb: string,
     delete serve.findingsKeep;
   }
   return options;
+}
+
+/**
+ * The `--trusted-proxy` values, each checked to be an IPv4 / IPv6 address or
+ * an `address/prefix` CIDR block (prefix ≤ 32 / ≤ 128).
+ * @throws UsageError (exit 2) naming the flag and the first bad value.
+ */
+export function checkTrustedProxies(entries: readonly string[] | undefined): string[] {
+  for (const entry of entries ?? []) {
+    try {
+      new IpMatcher([entry]);
+    } catch (err) {
+      const why = entry.includes('/') && /prefix/.test((err as Error).message) ? 'bad prefix length' : 'not an IP address';
+      throw new UsageError(`--trusted-proxy takes an IP address or CIDR block (e.g. 10.0.0.0/8), got '${entry}' (${why})`);
+    }
+  }
+  return [...(entries ?? [])];
 }
 
 function wholeNumber(flag: string, value: string, min: number): number {

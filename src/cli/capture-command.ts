@@ -9,13 +9,13 @@
  * problems throw a coded ApisensorError (one line, see live-capture-error.ts).
  */
 import { UsageError } from '../errors.js';
-import { parseCommandArgs, openTransactionsWriter } from './cli-args.js';
+import { parseCommandArgs, openTransactionsWriter, formatJsonSummary } from './cli-args.js';
 import { defaultWorkerCount } from '../replay/replay.js';
 import { formatSummary } from '../replay/summary.js';
 import { DEFAULT_DB_FILE } from '../inventory/inventory-session.js';
 import { AnalysisSession } from '../replay/analysis-session.js';
 import { SERVE_ARG_OPTIONS, serviceOptionsFromArgs } from './serve-command.js';
-import { analysisJson, analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, formatAnalysis } from './analysis-args.js';
+import { analysisJson, analysisOptionsFromArgs, ANALYSIS_ARG_OPTIONS, ANALYSIS_USAGE, checkTrustedProxies, formatAnalysis } from './analysis-args.js';
 import { transactionToJson } from '../replay/transaction-jsonl.js';
 import { runLiveCapture, type LiveCaptureResult, type LiveCaptureSummary } from '../capture/live-capture.js';
 import { loadPcapAddon } from '../capture/live-addon.js';
@@ -83,7 +83,8 @@ function parse(args: string[]) {
 function wholeNumber(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, got '${value}'`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `a whole number from ${min} to ${max}`;
+    throw new UsageError(`--${flag} takes ${range}, got '${value}'`);
   }
   return Number(value);
 }
@@ -121,6 +122,7 @@ export async function captureCommand(args: string[]): Promise<number> {
   const fanoutGroup = wholeNumber('fanout-group', values['fanout-group'], 0, 0xffff);
   if (fanoutGroup !== undefined && mode !== 'afpacket') throw new UsageError('--fanout-group needs --capture-mode afpacket');
 
+  checkTrustedProxies(values['trusted-proxy']);
   // Preflight, so a sensor that cannot capture fails before it creates a database.
   loadPcapAddon();
   checkCaptureInterface(iface);
@@ -167,6 +169,7 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
 
   let result: LiveCaptureResult;
   let tick: NodeJS.Timeout | null = null;
+  let transactionsSoFar = 0;
   try {
     result = await runLiveCapture({
       interface: iface,
@@ -187,8 +190,9 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
       onTransaction: (record) => {
         writer?.write(transactionToJson(record));
         analysis.record(record);
+        transactionsSoFar++;
       },
-      onHealth: (sample) => noteHealth(analysis, sample),
+      onHealth: (sample) => noteHealth(analysis, sample, transactionsSoFar),
       onStart: (source) => {
         if (writer) tick = setInterval(() => writer.flush(), 1000);
         if (!values.quiet) {
@@ -217,7 +221,7 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
   }
   if (!values.quiet) {
     if (values.json) {
-      process.stdout.write(JSON.stringify({ ...result.summary, analysis: analysisJson(analyzed) }, null, 2) + '\n');
+      process.stdout.write(formatJsonSummary({ ...result.summary, analysis: analysisJson(analyzed) }, values.transactions === '-'));
     } else {
       const text = formatAnalysis(analyzed);
       if (text) process.stdout.write(text + '\n\n');
@@ -232,11 +236,14 @@ async function captureWith(values: ReturnType<typeof parse>['values'], analysis:
 }
 
 /**
- * One capture health tick into the analysis: live metrics (with --serve) and
+ * One capture health tick into the analysis: live metrics (with --serve: capture
+ * health, packets read and transactions so far) and
  * the tick's new kernel + interface drops for the findings of that second.
  */
-export function noteHealth(analysis: AnalysisSession, sample: CaptureHealthSample): void {
+export function noteHealth(analysis: AnalysisSession, sample: CaptureHealthSample, transactions?: number): void {
   analysis.service?.metrics.setCaptureHealth(sample);
+  // Packets read and transactions so far; flows and gaps come with the end-of-run totals.
+  analysis.noteTotals({ packets: sample.delivered, ...(transactions !== undefined ? { transactions } : {}) });
   analysis.noteCaptureDrops(sample.tsSec, sample.delta.droppedKernel + sample.delta.droppedInterface);
 }
 

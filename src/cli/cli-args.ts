@@ -12,13 +12,41 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /**
  * node:util parseArgs in strict mode; an unknown flag or a missing value
  * becomes a UsageError (exit code 2) that names the command's help.
+ *
+ * A negative number after a flag that takes a value (`--workers -1`,
+ * `-c -3`) is kept as that flag's value, so the command's own range check
+ * reports it ("--workers takes an integer ≥ 0, got -1") instead of parseArgs
+ * taking `-1` for a flag and saying the value is missing.
  */
 export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O, allowPositionals = true) {
   try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
+    return parseArgs({ args: attachNegativeNumbers(args, options), options, allowPositionals, strict: true });
   } catch (err) {
     throw new UsageError(`${describeParseError(err as Error & { code?: string })} (see apisensor ${command} --help)`);
   }
+}
+
+/** `--flag -1` / `-f -1` → `--flag=-1` for flags of type string; the rest unchanged, nothing after `--`. */
+function attachNegativeNumbers(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith('--')
+      ? arg.slice(2)
+      : /^-[^-]$/.test(arg) ? Object.keys(options).find((k) => options[k]!.short === arg[1]) : undefined;
+    const next = args[i + 1];
+    if (name !== undefined && Object.hasOwn(options, name) && options[name]!.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 /** node:util's parse errors, rephrased as one short line. */
@@ -34,6 +62,15 @@ function describeParseError(err: Error & { code?: string }): string {
     default:
       return err.message.split('\n')[0]!;
   }
+}
+
+/**
+ * The `--json` end-of-run summary as text ending in a newline: pretty-printed,
+ * or ONE compact line when `oneLine` (the transactions JSONL goes to the same
+ * stdout, `--transactions -`, so a JSONL reader sees one object per line).
+ */
+export function formatJsonSummary(summary: unknown, oneLine: boolean): string {
+  return (oneLine ? JSON.stringify(summary) : JSON.stringify(summary, null, 2)) + '\n';
 }
 
 /** Opens `--transactions FILE` ('-' = stdout); UsageError ERR_OUTPUT_OPEN when it cannot be written. */

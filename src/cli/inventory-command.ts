@@ -27,13 +27,16 @@ subcommands:
                                              statuses, auth, data classes; spec status with --spec)
   show ENDPOINT [--json]                     one endpoint in detail; ENDPOINT is its id (from list),
                                              its key, or 'METHOD host/path' (template or concrete path)
-  openapi [--host H] [--format yaml|json]    OpenAPI 3.1 document of the inventory on stdout
+  openapi [--host H] [--tenant T] [--format yaml|json]
+                                             OpenAPI 3.1 document of one API (host) on stdout;
+                                             --host is needed when the inventory has several hosts
   diff --spec FILE [--json]                  documented / shadow / zombie / orphan against an
                                              OpenAPI 3.0 or 3.1 file (YAML or JSON)
 
 options:
   --db FILE        inventory database (default ${DEFAULT_DB_FILE})
   --host H         only endpoints of host H (as listed, e.g. api.example.com or 10.0.0.1:8080)
+  --tenant T       openapi: the tenant of host H when it is seen in several (as listed, e.g. vxlan:101)
   --spec FILE      OpenAPI file to compare with
   --format F       openapi output: yaml (default) or json
   --json           machine-readable output
@@ -42,7 +45,7 @@ options:
 const SUBCOMMAND_OPTIONS: Record<string, readonly string[]> = {
   list: ['db', 'host', 'spec', 'json'],
   show: ['db', 'json', 'spec'],
-  openapi: ['db', 'host', 'format'],
+  openapi: ['db', 'host', 'tenant', 'format'],
   diff: ['db', 'spec', 'json', 'host'],
 };
 
@@ -50,6 +53,7 @@ function parse(args: string[]) {
   return parseCommandArgs('inventory', args, {
     db: { type: 'string' },
     host: { type: 'string' },
+    tenant: { type: 'string' },
     spec: { type: 'string' },
     format: { type: 'string' },
     json: { type: 'boolean' },
@@ -156,7 +160,8 @@ export async function inventoryCommand(args: string[]): Promise<number> {
       return 0;
     }
     if (sub === 'openapi') {
-      const opts = host === undefined ? {} : { host };
+      // One API per document: OpenApiScopeError (exit 2) lists the hosts when the choice is missing or unknown.
+      const opts = { ...(host === undefined ? {} : { host }), ...(values.tenant === undefined ? {} : { tenant: values.tenant.trim() }) };
       write(format === 'json' ? JSON.stringify(toOpenApi(all, opts), null, 2) : toOpenApiYaml(all, opts));
       return 0;
     }

@@ -2,10 +2,22 @@
 /**
  * `apisensor` command line: dispatches to one module per sub-command.
  *
- * Exit codes: 0 success; 1 a capture was damaged (everything before the damage
- * was processed and reported) or an internal error; 2 a usage error (unknown
- * command or flag, bad value, missing or unreadable file, not a capture file).
+ * Exit codes (the README's table lists the error codes behind each): 0
+ * success; 1 a capture was damaged (everything before the damage was
+ * processed and reported), a failure at run time (live capture, the
+ * inventory database, a missing worker, `subscribe` gave up) or an internal
+ * error; 2 a usage error (unknown command or flag, bad value, missing or
+ * unreadable file, not a capture file); 3 `subscribe` was refused; 130 a
+ * second Ctrl-C during `capture`.
  * User errors print one line `apisensor: ...` and no stack trace.
+ *
+ * A reader that closes stdout early (`apisensor ... | head`) ends the command
+ * quietly with exit code 0 and nothing on stderr, wherever the write failed
+ * (a stream write reports EPIPE as an 'error' event, a `writeSync` to fd 1
+ * throws it; the same for a `--transactions` FIFO whose reader went away):
+ * the reader asked for no more output, which is not a failure.
+ * The process exits at once, as a tool killed by SIGPIPE would (Node ignores
+ * SIGPIPE), so work not yet saved (e.g. an unfinished inventory) is dropped.
  */
 import { ApisensorError, UsageError } from '../errors.js';
 import { replayCommand } from './replay-command.js';
@@ -45,11 +57,28 @@ async function main(argv: string[]): Promise<number> {
   return entry.run(rest);
 }
 
+/** True for the error of a write to a pipe whose reader has gone. */
+function isBrokenPipe(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+
+/** Ends the process quietly: the reader of stdout is gone (see the file docstring). */
+function exitOnBrokenPipe(): never {
+  process.exit(0);
+}
+
+process.stdout.on('error', (err) => {
+  if (isBrokenPipe(err)) exitOnBrokenPipe();
+  process.stderr.write(`apisensor: cannot write to stdout (${(err as NodeJS.ErrnoException).code ?? err.message})\n`);
+  process.exit(1);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (isBrokenPipe(err)) exitOnBrokenPipe();
     if (err instanceof ApisensorError) {
       process.stderr.write(`apisensor: ${err.message} [${err.code}]\n`);
       process.exitCode = err.exitCode;

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { parseCommandArgs, openTransactionsWriter, waitForSignal } from './cli-args.js';
+import { parseCommandArgs, openTransactionsWriter, waitForSignal, formatJsonSummary } from './cli-args.js';
 import { CaptureFile } from '../capture/capture-file.js';
 import { replayFiles, defaultWorkerCount } from '../replay/replay.js';
 import { formatSummary } from '../replay/summary.js';
@@ -21,7 +21,8 @@ Replay pcap / pcapng files (optionally gzip-compressed) in order, as one capture
 
 options:
   --transactions FILE       write one JSON object per HTTP transaction (JSONL; '-' for stdout)
-  --json                    print the end-of-run summary as JSON
+  --json                    print the end-of-run summary as JSON (one line after the
+                            transactions with --transactions -)
   --workers N               worker threads (default: cores - 1, at least 1; 0 = single thread)
   --list N                  print the first N transactions as a table (default 20; 0 with --json)
   --quiet                   print nothing but errors
@@ -43,7 +44,7 @@ function parse(args: string[]) {
 
 function nonNegativeInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} takes a whole number, got '${value}'`);
+  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`--${flag} takes an integer ≥ 0, got '${value}'`);
   return Number(value);
 }
 
@@ -95,7 +96,7 @@ export async function replayCommand(args: string[]): Promise<number> {
 
     if (!values.quiet) {
       if (values.json) {
-        process.stdout.write(JSON.stringify({ ...result.summary, analysis: analysisJson(analyzed) }, null, 2) + '\n');
+        process.stdout.write(formatJsonSummary({ ...result.summary, analysis: analysisJson(analyzed) }, values.transactions === '-'));
       } else {
         if (listed.length > 0) process.stdout.write(formatTransactionTable(listed, result.summary.transactions) + '\n\n');
         const text = formatAnalysis(analyzed);

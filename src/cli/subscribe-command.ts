@@ -11,8 +11,8 @@
  * 2 usage; 3 the server refused (auth, origin, filter) or the token expired.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './cli-args.js';
 import { jsonlLine } from '../findings/finding-sink.js';
 import { validateFilter, type StreamFilter } from '../serve/stream-filter.js';
 import { StreamSubscriber, type StreamSubscriberOptions } from '../serve/stream-subscriber.js';
@@ -27,7 +27,7 @@ options:
   --type T              finding type (repeatable, or comma-separated)
   --host H              endpoint host (repeatable)
   --endpoint E          'METHOD /path/template' or '/path/template' (repeatable)
-  --channel C           findings (default), inventory, or both comma-separated
+  --channel C           findings (default), inventory, or findings,inventory for both
   --since SEQ           start after this seq (default: live from now)
   --encoding E          json (default) or msgpack
   --max-retries N       give up after N consecutive failed connects (default: never)
@@ -36,29 +36,20 @@ options:
   -h, --help            this help`;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        token: { type: 'string' },
-        'min-severity': { type: 'string' },
-        type: { type: 'string', multiple: true },
-        host: { type: 'string', multiple: true },
-        endpoint: { type: 'string', multiple: true },
-        channel: { type: 'string', multiple: true },
-        since: { type: 'string' },
-        encoding: { type: 'string' },
-        'max-retries': { type: 'string' },
-        ca: { type: 'string' },
-        insecure: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see apisensor subscribe --help)`);
-  }
+  return parseCommandArgs('subscribe', args, {
+    token: { type: 'string' },
+    'min-severity': { type: 'string' },
+    type: { type: 'string', multiple: true },
+    host: { type: 'string', multiple: true },
+    endpoint: { type: 'string', multiple: true },
+    channel: { type: 'string', multiple: true },
+    since: { type: 'string' },
+    encoding: { type: 'string' },
+    'max-retries': { type: 'string' },
+    ca: { type: 'string' },
+    insecure: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
 }
 
 export async function subscribeCommand(args: string[]): Promise<number> {
@@ -68,6 +59,11 @@ export async function subscribeCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('subscribe needs exactly one URL (see apisensor subscribe --help)');
+  for (const c of (values.channel ?? []).flatMap((v) => v.split(',')).map((v) => v.trim())) {
+    if (c !== '' && c !== 'findings' && c !== 'inventory') {
+      throw new UsageError(`--channel takes findings, inventory or findings,inventory (both), got '${c}'`, 'ERR_BAD_FILTER');
+    }
+  }
   let filter: StreamFilter;
   try {
     filter = validateFilter({
@@ -80,7 +76,7 @@ export async function subscribeCommand(args: string[]): Promise<number> {
   if (encoding !== 'json' && encoding !== 'msgpack') throw new UsageError(`--encoding: json or msgpack, got '${encoding}'`);
   const intFlag = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
-    if (!/^\d{1,15}$/.test(v)) throw new UsageError(`--${name} takes a whole number, got '${v}'`);
+    if (!/^\d{1,15}$/.test(v)) throw new UsageError(`--${name} takes an integer ≥ 0, got '${v}'`);
     return Number(v);
   };
   const since = intFlag('since', values.since);

@@ -27,6 +27,7 @@ export { EndpointInventory, type EndpointInventoryOptions, type InventorySnapsho
 export { endpointKey, mergeEndpointStats, type EndpointStats, type ParamStats, type BodyStats, type DataClassStats, type SizeStats } from './endpoint-stats.js';
 export { InventoryStore, STORE_SCHEMA_VERSION, MIGRATIONS } from './store.js';
 export { toOpenApi, toOpenApiYaml, type OpenApiOptions } from './openapi-export.js';
+export { listApis, selectOpenApiScope, OpenApiScopeError, type ApiScope, type OpenApiScopeOptions } from './openapi-scope.js';
 export {
   diffAgainstSpec, loadSpecFile, loadSpecObject, matchScore,
   type LoadedSpec, type SpecOperation, type SpecDiffResult, type SpecDiffEntry, type DiffEndpoint,

@@ -13,19 +13,27 @@
  *  - `x-apisensor`: calls, first/last seen, status counts, latency
  *    percentiles, parameter explanations and data classes with masked
  *    examples only.
- * Several hosts: each path item carries `servers` with its host; a template
- * seen on two hosts keeps the operation of the busiest host.
+ * One document describes one API: one host, and one tenant when tunnelled
+ * tenants exist (see openapi-scope.ts). Without `host`, the endpoints must
+ * belong to one API; otherwise OpenApiScopeError (a UsageError, exit 2) is
+ * thrown with the APIs to choose from. Operations of different hosts are
+ * never merged into one path item.
  */
 import { stringify } from 'yaml';
 import { unauthenticatedRatio, type AuthSchemeStats } from './auth-detect.js';
 import type { EndpointStats, ParamStats } from './endpoint-stats.js';
 import { latencyPercentile } from './latency-sketch.js';
 import type { ValueKind } from './message-fields.js';
+import { selectOpenApiScope, type ScopeHint } from './openapi-scope.js';
 import { toJsonSchema } from './schema-infer.js';
 
 export interface OpenApiOptions {
-  /** Only endpoints of this host. */
+  /** The API's host as stored (e.g. `api.example.com`); may be left out when the endpoints hold one host. */
   host?: string;
+  /** The API's tenant as stored (e.g. `vxlan:101`); may be left out when the host is seen in one tenant. */
+  tenant?: string;
+  /** How error messages name the host/tenant choice (default: the CLI flags). */
+  hint?: ScopeHint;
   title?: string;
   version?: string;
   /** URL scheme of `servers` entries. Default `http`. */
@@ -160,23 +168,24 @@ function operation(ep: EndpointStats, schemes: Json): Json {
   return op;
 }
 
-/** OpenAPI 3.1.0 document (plain object) for the endpoints given (e.g. `inventory.endpoints()`). */
+/**
+ * OpenAPI 3.1.0 document (plain object) of one API among the endpoints given
+ * (e.g. `inventory.endpoints()`), selected by `options.host` / `options.tenant`.
+ * Throws OpenApiScopeError when no single API is selected (several hosts or
+ * tenants without a choice, an unknown host, no endpoints).
+ */
 export function toOpenApi(endpoints: readonly EndpointStats[], options: OpenApiOptions = {}): Json {
   const scheme = options.scheme ?? 'http';
-  const eps = endpoints.filter((e) => options.host === undefined || e.host === options.host);
-  const hosts = [...new Set(eps.map((e) => e.host))].sort();
+  const scope = { ...(options.host === undefined ? {} : { host: options.host }), ...(options.tenant === undefined ? {} : { tenant: options.tenant }) };
+  const { api, endpoints: eps } = selectOpenApiScope(endpoints, scope, options.hint);
   const schemes: Json = {};
   const paths: Record<string, Json> = {};
-  const owner = new Map<string, EndpointStats>();
   for (const ep of [...eps].sort((a, b) => b.calls - a.calls || (a.key < b.key ? -1 : 1))) {
     if (ep.pathTemplate === '*' || !ep.pathTemplate.startsWith('/')) continue;
     const method = ep.method.toLowerCase();
     if (!['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].includes(method)) continue;
+    // One API: (method, template) is unique, as it is part of the endpoint key.
     const item = (paths[ep.pathTemplate] ??= {});
-    const opKey = `${ep.pathTemplate} ${method}`;
-    if (owner.has(opKey)) continue;
-    owner.set(opKey, ep);
-    if (hosts.length > 1 && !item.servers) item.servers = [{ url: `${scheme}://${ep.host}` }];
     item[method] = operation(ep, schemes);
   }
   const sortedPaths: Json = {};
@@ -188,7 +197,9 @@ export function toOpenApi(endpoints: readonly EndpointStats[], options: OpenApiO
       version: options.version ?? '0.0.0-observed',
     },
   };
-  if (hosts.length === 1) doc.servers = [{ url: `${scheme}://${hosts[0]}` }];
+  const server: Json = { url: `${scheme}://${api.host}` };
+  if (api.tenant) server.description = `tenant ${api.tenant}`;
+  doc.servers = [server];
   doc.paths = sortedPaths;
   if (Object.keys(schemes).length > 0) {
     const sorted: Json = {};
@@ -198,7 +209,12 @@ export function toOpenApi(endpoints: readonly EndpointStats[], options: OpenApiO
   return doc;
 }
 
-/** The same document as YAML text. */
+/** The same document as YAML text. Throws as toOpenApi. */
 export function toOpenApiYaml(endpoints: readonly EndpointStats[], options: OpenApiOptions = {}): string {
-  return stringify(toOpenApi(endpoints, options), { aliasDuplicateObjects: false });
+  return openApiYaml(toOpenApi(endpoints, options));
+}
+
+/** YAML text of a document from toOpenApi (no anchors/aliases). */
+export function openApiYaml(doc: Record<string, unknown>): string {
+  return stringify(doc, { aliasDuplicateObjects: false });
 }

@@ -8,30 +8,34 @@
  * | `/healthz`                              | `healthAuth`    | `{status:'ok'}`                                           |
  * | `/readyz`                               | `healthAuth`    | `{status:'ready'}`, or 503 ERR_NOT_READY                  |
  * | `/metrics`                              | `metricsAuth`   | Prometheus text exposition 0.0.4                          |
- * | `/v1/findings?since=&type=&severity=&limit=` | token      | `{findings, gap, lastSeq, nextSince}` from the ring, and the store beyond it |
+ * | `/v1/findings?since=&type=&minSeverity=&limit=` | token   | `{findings, gap, lastSeq, nextSince}` from the ring, and the store beyond it |
  * | `/v1/stats`                             | token           | `{packets, transactions, findings, lastSeq, clients}` totals |
  * | `/v1/inventory?host=`                   | token           | `{endpoints:[EndpointSummary]}`                           |
  * | `/v1/endpoints/{id}`                    | token           | `EndpointStats` + `id` + `specStatus`                     |
- * | `/v1/openapi?host=H&format=json|yaml`   | token           | OpenAPI 3.1 document of the inventory                     |
+ * | `/v1/openapi?host=H&tenant=T&format=json|yaml` | token    | OpenAPI 3.1 document of one API (host; tenant if several); 400 ERR_HOST_REQUIRED without `host` on several |
  *
  * `/v1/findings`: `since` (seq, default 0) returns findings with a larger seq,
  * oldest first, at most `limit` (default and max 1,000); `type` (repeatable or
- * comma-separated) and `severity` (minimum) filter; `gap` is `{from,to}` when
+ * comma-separated) and `minSeverity` (the lowest severity returned; `severity`
+ * is an alias kept for old clients) filter; `gap` is `{from,to}` when
  * seqs after `since` are no longer held, else null; `nextSince` is the seq to
  * ask from next. Endpoint ids are the first 16 hex digits of SHA-256 of the
  * endpoint key. Inventory routes answer 501 ERR_INVENTORY_UNAVAILABLE when no
- * inventory is attached.
+ * inventory is attached. A `/v1/` route refuses a query parameter it does not
+ * take (a typo such as `minseverity` would otherwise widen the answer
+ * silently): 400 ERR_BAD_PARAM `unknown query parameter 'x' (takes: ...)`.
  */
 import { endpointId } from '../inventory/endpoint-lookup.js';
 import type { BusMessage, FindingBus } from '../findings/finding-bus.js';
 import type { Finding } from '../findings/finding.js';
 import type { FindingsStore } from '../findings/findings-store.js';
 import type { EndpointStats } from '../inventory/endpoint-stats.js';
-import { toOpenApi, toOpenApiYaml } from '../inventory/openapi-export.js';
+import { openApiYaml, toOpenApi } from '../inventory/openapi-export.js';
+import { OpenApiScopeError } from '../inventory/openapi-scope.js';
 import { diffAgainstSpec, type LoadedSpec } from '../inventory/spec-diff.js';
 import type { ApiRequest, ApiResponse } from './buffered-response.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
-import { HttpError, sendError } from './http-errors.js';
+import { HTTP_ERROR_STATUS, HttpError, sendError } from './http-errors.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 import type { RequestGuard } from './request-guard.js';
 import { compileFilter, FilterError, parseFilterQuery } from './stream-filter.js';
@@ -76,6 +80,26 @@ export interface HttpApiOptions {
 }
 
 const MAX_PAGE = 1000;
+
+/** The query parameters each `/v1/` route takes; any other is a 400 ERR_BAD_PARAM. */
+const ROUTE_PARAMS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  '/v1/findings': ['since', 'limit', 'type', 'minSeverity', 'severity'],
+  '/v1/stats': [],
+  '/v1/inventory': ['host'],
+  '/v1/endpoints/{id}': [],
+  '/v1/openapi': ['host', 'tenant', 'format'],
+});
+
+/** @throws HttpError ERR_BAD_PARAM for the first parameter `route` does not take. */
+function checkParams(route: string, q: URLSearchParams): void {
+  const allowed = ROUTE_PARAMS[route];
+  if (allowed === undefined) return;
+  for (const name of q.keys()) {
+    if (!allowed.includes(name)) {
+      throw new HttpError('ERR_BAD_PARAM', `unknown query parameter '${name}' (${allowed.length > 0 ? `takes: ${allowed.join(', ')}` : 'takes none'})`);
+    }
+  }
+}
 
 /** The same endpoint id as `apisensor inventory list` (one definition: inventory/endpoint-lookup.ts). */
 export { endpointId };
@@ -161,6 +185,7 @@ export class HttpApi {
         break;
     }
     this.#requireAuth(req);
+    checkParams(this.#routeName(path), q);
     if (path === '/v1/findings') return this.#findings(res, q);
     if (path === '/v1/stats') return this.#stats(res);
     if (path === '/v1/inventory') return this.#inventory(res, q);
@@ -172,7 +197,7 @@ export class HttpApi {
   #findings(res: ApiResponse, q: URLSearchParams): void {
     const since = intParam(q, 'since', 0, Number.MAX_SAFE_INTEGER);
     const limit = Math.max(1, intParam(q, 'limit', MAX_PAGE, MAX_PAGE));
-    const filter = compileFilter(parseFilterQuery(new URLSearchParams([...q].filter(([k]) => k === 'type' || k === 'severity'))));
+    const filter = compileFilter(parseFilterQuery(new URLSearchParams([...q].filter(([k]) => k === 'type' || k === 'minSeverity' || k === 'severity'))));
     const bus = this.#o.bus;
     const findings: Finding[] = [];
     let cursor = since;
@@ -270,14 +295,28 @@ export class HttpApi {
     sendJson(res, 200, { id, ...ep, specStatus: this.#specStatuses([ep])?.get(ep.key) ?? null });
   }
 
+  /**
+   * One document per API (host, and tenant when tunnelled tenants exist).
+   * Without `host` on an inventory of several APIs: 400 ERR_HOST_REQUIRED;
+   * an unknown host/tenant (or no endpoints): 404 ERR_NOT_FOUND. Both error
+   * bodies add `hosts` (string[]) and `apis` ({host, tenant}[]) to `error`.
+   */
   #openapi(res: ApiResponse, q: URLSearchParams): void {
-    const host = q.get('host') ?? undefined;
+    const host = q.get('host')?.trim().toLowerCase() || undefined;
+    const tenant = q.get('tenant') ?? undefined;
     const format = q.get('format') ?? 'json';
     if (format !== 'json' && format !== 'yaml') throw new HttpError('ERR_BAD_PARAM', 'format: json or yaml');
     const eps = this.#endpoints();
-    if (host !== undefined && !eps.some((e) => e.host === host)) throw new HttpError('ERR_NOT_FOUND', `no endpoint of host ${host}`);
-    const opts = host === undefined ? {} : { host };
-    if (format === 'yaml') sendText(res, 'application/yaml; charset=utf-8', toOpenApiYaml(eps, opts));
-    else sendJson(res, 200, toOpenApi(eps, opts));
+    let doc: Record<string, unknown>;
+    try {
+      doc = toOpenApi(eps, { ...(host === undefined ? {} : { host }), ...(tenant === undefined ? {} : { tenant }), hint: { host: 'host=H', tenant: 'tenant=T' } });
+    } catch (err) {
+      if (!(err instanceof OpenApiScopeError)) throw err;
+      const code = err.code === 'ERR_OPENAPI_HOST_REQUIRED' ? 'ERR_HOST_REQUIRED' : 'ERR_NOT_FOUND';
+      sendJson(res, HTTP_ERROR_STATUS[code], { error: { code, message: err.message, hosts: err.hosts, apis: err.apis } });
+      return;
+    }
+    if (format === 'yaml') sendText(res, 'application/yaml; charset=utf-8', openApiYaml(doc));
+    else sendJson(res, 200, doc);
   }
 }

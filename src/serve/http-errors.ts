@@ -10,8 +10,9 @@
  * | ERR_ORIGIN_FORBIDDEN      | 403    | browser Origin not in the allowed origins                  |
  * | ERR_NOT_FOUND             | 404    | no such route or endpoint id                               |
  * | ERR_METHOD_NOT_ALLOWED    | 405    | only GET (and HEAD) are served                             |
- * | ERR_BAD_PARAM             | 400    | a query parameter has a bad value                          |
+ * | ERR_BAD_PARAM             | 400    | a query parameter is unknown for the route or has a bad value |
  * | ERR_BAD_FILTER            | 400    | a stream filter has a bad value (see stream-filter.ts)     |
+ * | ERR_HOST_REQUIRED         | 400    | `/v1/openapi`: several APIs; name one with `host=` (and `tenant=`) |
  * | ERR_UPGRADE_REQUIRED      | 426    | `/v1/stream` is a WebSocket endpoint                       |
  * | ERR_TOO_MANY_CLIENTS      | 503    | the stream's `maxClients` are connected: retry later       |
  * | ERR_SHUTTING_DOWN         | 503    | the service is stopping: reconnect to its successor        |
@@ -25,12 +26,13 @@ import type { Duplex } from 'node:stream';
 export type HttpErrorCode =
   | 'ERR_AUTH_MISSING' | 'ERR_AUTH_INVALID' | 'ERR_AUTH_EXPIRED' | 'ERR_ORIGIN_FORBIDDEN' | 'ERR_NOT_FOUND'
   | 'ERR_METHOD_NOT_ALLOWED' | 'ERR_BAD_PARAM' | 'ERR_BAD_FILTER' | 'ERR_UPGRADE_REQUIRED' | 'ERR_TOO_MANY_CLIENTS'
-  | 'ERR_SHUTTING_DOWN' | 'ERR_NOT_READY' | 'ERR_INVENTORY_UNAVAILABLE' | 'ERR_INTERNAL';
+  | 'ERR_SHUTTING_DOWN' | 'ERR_NOT_READY' | 'ERR_INVENTORY_UNAVAILABLE' | 'ERR_INTERNAL' | 'ERR_HOST_REQUIRED';
 
 export const HTTP_ERROR_STATUS: Readonly<Record<HttpErrorCode, number>> = Object.freeze({
   ERR_AUTH_MISSING: 401, ERR_AUTH_INVALID: 401, ERR_AUTH_EXPIRED: 401, ERR_ORIGIN_FORBIDDEN: 403, ERR_NOT_FOUND: 404,
   ERR_METHOD_NOT_ALLOWED: 405, ERR_BAD_PARAM: 400, ERR_BAD_FILTER: 400, ERR_UPGRADE_REQUIRED: 426,
   ERR_TOO_MANY_CLIENTS: 503, ERR_SHUTTING_DOWN: 503, ERR_NOT_READY: 503, ERR_INVENTORY_UNAVAILABLE: 501, ERR_INTERNAL: 500,
+  ERR_HOST_REQUIRED: 400,
 });
 
 /** Thrown by route handlers; turned into a JSON error response. */

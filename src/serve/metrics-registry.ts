@@ -53,7 +53,7 @@ export class MetricsRegistry {
   readonly flows = new Counter({ name: 'apisensor_flows_total', help: 'TCP flows seen.', registers: [this.registry] });
   readonly flowsActive = new Gauge({ name: 'apisensor_flows_active', help: 'TCP flows currently tracked.', registers: [this.registry] });
   readonly transactions = new Counter({ name: 'apisensor_transactions_total', help: 'HTTP transactions produced.', registers: [this.registry] });
-  readonly findings = new Counter({ name: 'apisensor_findings_total', help: 'Findings published, by type and severity.', labelNames: ['type', 'severity'] as const, registers: [this.registry] });
+  readonly findings = new Counter({ name: 'apisensor_findings_total', help: 'Finding emissions published (each revision of an episode counts once), by type and severity.', labelNames: ['type', 'severity'] as const, registers: [this.registry] });
   readonly inventoryEvents = new Counter({ name: 'apisensor_inventory_events_total', help: 'Inventory-change events published.', labelNames: ['event'] as const, registers: [this.registry] });
   readonly workerQueueDepth = new Gauge({ name: 'apisensor_worker_queue_depth', help: 'Batches queued per worker.', labelNames: ['worker'] as const, registers: [this.registry] });
   readonly memoryUsed = new Gauge({ name: 'apisensor_memory_used_bytes', help: 'Bytes held per capped memory pool.', labelNames: ['pool'] as const, registers: [this.registry] });

@@ -170,13 +170,19 @@ describe('pcaps/inventory/api-20-routes.pcap', () => {
 
   it('exports OpenAPI 3.1 that the validator accepts, with no raw sensitive value', async () => {
     const { session } = await learn();
-    const doc = toOpenApi(session.endpoints());
-    const res = await new Validator().validate(doc);
-    expect(res.errors ?? []).toEqual([]);
-    expect(res.valid).toBe(true);
-    // 30 routes on 28 paths: /api/v1/users/{userId} (GET, PUT) and /api/v1/orders (GET, POST) hold two.
-    expect(Object.keys(doc.paths as object).length).toBe(28);
-    const text = JSON.stringify(doc) + JSON.stringify(session.inventory.snapshot());
+    // One document per host: 30 routes on 28 paths, as /api/v1/users/{userId} (GET, PUT) and
+    // /api/v1/orders (GET, POST) of shop.example.com hold two.
+    let text = JSON.stringify(session.inventory.snapshot());
+    const paths: number[] = [];
+    for (const host of ['records.example.com', 'shop.example.com']) {
+      const doc = toOpenApi(session.endpoints(), { host });
+      const res = await new Validator().validate(doc);
+      expect(res.errors ?? []).toEqual([]);
+      expect(res.valid).toBe(true);
+      paths.push(Object.keys(doc.paths as object).length);
+      text += JSON.stringify(doc);
+    }
+    expect(paths).toEqual([10, 18]);
     for (const raw of ['4111 1111 1111 1111', '5555555555554444', '536-22-8745', 'DE89370400440532013000', 'Tr0ub4dor', 'k_live_5s8Qw2Ez7Rt1Yu4Io9Pa', 'rotate-me-please', '4f1c9a2e7b6d']) {
       expect(text.includes(raw), raw).toBe(false);
     }

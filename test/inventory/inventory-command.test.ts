@@ -91,9 +91,14 @@ describe('apisensor inventory', () => {
   });
 
   it('openapi: YAML and JSON that the validator accepts; --host', async () => {
-    const yaml = parseYaml((await run('openapi', '--db', db)).out) as Record<string, unknown>;
+    // Two hosts: one document each (30 routes on 28 paths: 18 of shop.example.com, 10 of records.example.com).
+    expect(await fails('openapi', '--db', db)).toEqual([
+      'ERR_OPENAPI_HOST_REQUIRED', 2,
+      'the inventory holds 2 APIs and an OpenAPI document describes one: choose one with --host H; APIs: records.example.com, shop.example.com',
+    ]);
+    const yaml = parseYaml((await run('openapi', '--db', db, '--host', 'shop.example.com')).out) as Record<string, unknown>;
     expect((await new Validator().validate(yaml)).valid).toBe(true);
-    expect(Object.keys(yaml.paths as object).length).toBe(28);
+    expect(Object.keys(yaml.paths as object).length).toBe(18);
     const json = JSON.parse((await run('openapi', '--db', db, '--host', 'records.example.com', '--format', 'json')).out) as Record<string, unknown>;
     expect((await new Validator().validate(json)).valid).toBe(true);
     expect(json.servers).toEqual([{ url: 'http://records.example.com' }]);

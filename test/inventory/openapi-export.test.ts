@@ -18,9 +18,9 @@ function inventory(): EndpointInventory {
 }
 
 describe('OpenAPI export', () => {
-  it('produces a document the validator accepts (all hosts and one host)', async () => {
+  it('produces a document the validator accepts (each host)', async () => {
     const inv = inventory();
-    for (const opts of [{}, { host: 'api.example.com' }]) {
+    for (const opts of [{ host: 'api.example.com' }, { host: 'other.example.com' }]) {
       const doc = toOpenApi(inv.endpoints(), opts);
       const v = new Validator();
       const res = await v.validate(doc);
@@ -63,6 +63,12 @@ describe('OpenAPI export', () => {
 
   it('YAML output parses back to the same document', () => {
     const eps = inventory().endpoints();
-    expect(parse(toOpenApiYaml(eps))).toEqual(JSON.parse(JSON.stringify(toOpenApi(eps))));
+    expect(parse(toOpenApiYaml(eps, { host: 'api.example.com' }))).toEqual(JSON.parse(JSON.stringify(toOpenApi(eps, { host: 'api.example.com' }))));
+  });
+
+  it('two hosts without a host choice: no document (one document describes one API)', () => {
+    expect(() => toOpenApi(inventory().endpoints())).toThrow(expect.objectContaining({
+      code: 'ERR_OPENAPI_HOST_REQUIRED', exitCode: 2, hosts: ['api.example.com', 'other.example.com'],
+    }));
   });
 });
