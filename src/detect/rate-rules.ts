@@ -79,7 +79,7 @@ export function parseRateRules(text: string, source = '<rules>'): RateRule[] {
       const where = err.instancePath || '(top level)';
       return `${at(offset)}: ${where} ${err.message ?? 'is invalid'}${extra}`;
     });
-    throw new UsageError(`invalid rate rules:\n  ${msgs.join('\n  ')}`, 'ERR_RULES_INVALID');
+    throw new UsageError(`invalid rate rules: ${msgs.join('; ')}`, 'ERR_RULES_INVALID');
   }
   const raw = data as { rules: Array<Partial<RateRule> & { name: string; limit: number; windowSec: number; match?: Partial<RateRule['match']> }> };
   const names = new Set<string>();

@@ -109,7 +109,8 @@ export async function loadSpecFile(file: string): Promise<LoadedSpec> {
   try {
     doc = parseYaml(text, { maxAliasCount: 1000 });
   } catch (err) {
-    throw new ApisensorError('ERR_SPEC_PARSE', `${file}: not YAML or JSON: ${(err as Error).message}`, 2, { cause: err });
+    // One line: the parser's first line (it names line and column), not its caret drawing.
+    throw new ApisensorError('ERR_SPEC_PARSE', `${file}: not YAML or JSON: ${(err as Error).message.split('\n')[0]}`, 2, { cause: err });
   }
   try {
     return await loadSpecObject(doc);

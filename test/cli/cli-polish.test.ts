@@ -7,7 +7,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -140,5 +140,29 @@ describe('subscribe --channel', () => {
     const r = run('subscribe', 'ws://127.0.0.1:1', '--channel', 'findings,inventory', '--max-retries', '0', '--token', 'a'.repeat(20));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[ERR_SUBSCRIBE_GAVE_UP]');
+  });
+});
+
+describe('parse errors of --spec and --rules', () => {
+  it('a spec that is not YAML is one line naming the file and the line', () => {
+    const spec = path.join(dir, 'broken-spec.yaml');
+    writeFileSync(spec, 'openapi: 3.1.0\npaths:\n  /a: [unclosed\n');
+    const r = run('replay', CAPTURE, '--db', ':memory:', '--spec', spec, '--quiet');
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^apisensor: .*broken-spec\.yaml: not YAML or JSON: .*line \d+.*\[ERR_SPEC_PARSE\]$/);
+  });
+
+  it('invalid rate rules are one line listing every problem', () => {
+    const rules = path.join(dir, 'bad-rules.yaml');
+    writeFileSync(rules, 'version: 1\nrules:\n  - name: a\n    limit: 0\n    windowSeconds: 60\n    per: nobody\n');
+    const r = run('replay', CAPTURE, '--db', ':memory:', '--rules', rules, '--quiet');
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('invalid rate rules: ');
+    expect(lines[0]).toContain('/rules/0/limit must be >= 1');
+    expect(lines[0]).toContain('/rules/0/per must be equal to one of the allowed values');
   });
 });

@@ -26,14 +26,14 @@ describe('parseRateRules', () => {
   it('schema errors point at the offending value', () => {
     // line 4 is "    limit: 0"; the value starts at column 12.
     expect(err('version: 1\nrules:\n  - name: a\n    limit: 0\n    windowSec: 10\n')).toEqual({
-      code: 'ERR_RULES_INVALID', message: 'invalid rate rules:\n  r.yaml:4:12: /rules/0/limit must be >= 1',
+      code: 'ERR_RULES_INVALID', message: 'invalid rate rules: r.yaml:4:12: /rules/0/limit must be >= 1',
     });
     // An unknown key is reported on its mapping (line 3, column 5: "name").
     expect(err('version: 1\nrules:\n  - name: a\n    limt: 5\n    limit: 5\n    windowSec: 10\n').message)
-      .toBe("invalid rate rules:\n  r.yaml:3:5: /rules/0 must NOT have additional properties 'limt'");
-    expect(err('version: 2\nrules: []\n').message).toBe('invalid rate rules:\n  r.yaml:1:10: /version must be equal to constant 1');
+      .toBe("invalid rate rules: r.yaml:3:5: /rules/0 must NOT have additional properties 'limt'");
+    expect(err('version: 2\nrules: []\n').message).toBe('invalid rate rules: r.yaml:1:10: /version must be equal to constant 1');
     expect(err('version: 1\nrules:\n  - name: a\n    limit: 5\n    windowSec: 10\n    per: user\n').message)
-      .toBe('invalid rate rules:\n  r.yaml:6:10: /rules/0/per must be equal to one of the allowed values ("principal", "ip", "principal_endpoint", "endpoint", "host")');
+      .toBe('invalid rate rules: r.yaml:6:10: /rules/0/per must be equal to one of the allowed values ("principal", "ip", "principal_endpoint", "endpoint", "host")');
   });
 
   it('YAML syntax errors and duplicate names', () => {
