@@ -30,7 +30,7 @@ inventory and detection:
   --no-detect               do not run the abuse detectors
   --rules FILE              rate and quota rules (YAML)
   --trusted-proxy ADDR      honour X-Forwarded-For / Forwarded from this address or CIDR (repeatable)
-  --findings FILE           write findings as JSONL (rotated by size: --findings-max-bytes, --findings-keep)
+  --findings FILE           write findings as JSONL (rotated by size: --findings-max-bytes, --findings-keep; '-' for stdout)
 
 service (--serve): WebSocket stream /v1/stream, HTTP API, /metrics and the dashboard
   --serve                   serve while running (replay: until Ctrl-C after the replay)

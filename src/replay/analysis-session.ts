@@ -40,7 +40,8 @@ import { DetectionEngine } from '../detect/detection-engine.js';
 import { createDefaultDetectors } from '../detect/default-detectors.js';
 import { loadRateRules } from '../detect/rate-rules.js';
 import { FindingBus } from '../findings/finding-bus.js';
-import { attachSink } from '../findings/finding-sink.js';
+import { attachSink, type FindingSink } from '../findings/finding-sink.js';
+import { StdoutSink } from '../findings/stdout-sink.js';
 import { attachStore } from '../findings/attach-store.js';
 import { FindingsStore } from '../findings/findings-store.js';
 import { JsonlFileSink } from '../findings/jsonl-file-sink.js';
@@ -66,7 +67,7 @@ export interface AnalysisOptions {
   rulesFile?: string;
   /** Addresses/CIDRs whose X-Forwarded-For / Forwarded headers are trusted. */
   trustedProxies?: string[];
-  /** Findings JSONL file (rotated by size). */
+  /** Findings JSONL file (rotated by size); '-' for stdout. */
   findingsFile?: string;
   findingsMaxBytes?: number;
   findingsKeep?: number;
@@ -169,7 +170,8 @@ export class AnalysisSession {
         }
       }
       if (options.findingsFile !== undefined) {
-        const sink = new JsonlFileSink(options.findingsFile, {
+        // '-': JSONL on stdout (no rotation), like `--transactions -`.
+        const sink: FindingSink = options.findingsFile === '-' ? new StdoutSink({ events }) : new JsonlFileSink(options.findingsFile, {
           ...(options.findingsMaxBytes !== undefined ? { maxBytes: options.findingsMaxBytes } : {}),
           ...(options.findingsKeep !== undefined ? { keep: options.findingsKeep } : {}),
           events,

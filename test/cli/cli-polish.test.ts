@@ -166,3 +166,16 @@ describe('parse errors of --spec and --rules', () => {
     expect(lines[0]).toContain('/rules/0/per must be equal to one of the allowed values');
   });
 });
+
+describe('--findings -', () => {
+  it('writes the same JSONL to stdout as to a file', () => {
+    const file = path.join(dir, 'findings-file.jsonl');
+    expect(run('replay', ATTACK, '--db', ':memory:', '--quiet', '--findings', file).code).toBe(0);
+    const r = run('replay', ATTACK, '--db', ':memory:', '--quiet', '--findings', '-');
+    expect(r.code).toBe(0);
+    const expected = readFileSync(file, 'utf8');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(r.stdout).toBe(expected);
+    expect(existsSync(path.join(dir, '-'))).toBe(false);
+  });
+});
