@@ -16,7 +16,7 @@ import {
 } from '../inventory/inventory-format.js';
 import { DEFAULT_DB_FILE, InventorySession } from '../inventory/inventory-session.js';
 import { toOpenApi, toOpenApiYaml } from '../inventory/openapi-export.js';
-import { diffAgainstSpec, type SpecDiffResult } from '../inventory/spec-diff.js';
+import { diffAgainstSpec, hostsOf, type SpecDiffResult } from '../inventory/spec-diff.js';
 
 export const INVENTORY_USAGE = `usage: apisensor inventory <subcommand> [options]
 
@@ -31,7 +31,8 @@ subcommands:
                                              OpenAPI 3.1 document of one API (host) on stdout;
                                              --host is needed when the inventory has several hosts
   diff --spec FILE [--json]                  documented / shadow / zombie / orphan against an
-                                             OpenAPI 3.0 or 3.1 file (YAML or JSON)
+                                             OpenAPI 3.0 or 3.1 file (YAML or JSON); endpoints of
+                                             hosts outside the spec's servers are 'uncovered'
 
 options:
   --db FILE        inventory database (default ${DEFAULT_DB_FILE})
@@ -86,6 +87,8 @@ function diffJson(d: SpecDiffResult): Record<string, unknown> {
     shadow: d.shadow.map(entry),
     zombie: d.zombie.map(entry),
     orphan: d.orphan.map((o) => ({ method: o.method, path: o.path, deprecated: o.deprecated, ...(o.operationId ? { operationId: o.operationId } : {}) })),
+    uncovered: d.uncovered.map(entry),
+    uncoveredHosts: hostsOf(d.uncovered),
   };
 }
 
@@ -101,6 +104,10 @@ function diffText(d: SpecDiffResult): string {
   section('zombie: documented as deprecated, still called', d.zombie.map(ep));
   section('orphan: documented, never seen', d.orphan.map((o) => `${o.method} ${o.path}${o.deprecated ? ' (deprecated)' : ''}`));
   section('documented', d.documented.map(ep));
+  if (d.uncovered.length > 0) {
+    const hosts = hostsOf(d.uncovered);
+    section(`uncovered: host outside the spec's servers (${hosts.length} host(s): ${hosts.join(', ')})`, d.uncovered.map(ep));
+  }
   return out.join('\n');
 }
 

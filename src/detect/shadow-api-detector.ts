@@ -2,12 +2,15 @@
  * Shadow API first seen (issue 4 §2, OWASP API9:2023): with an OpenAPI spec
  * loaded (inventory/spec-diff.ts `loadSpecFile`), the first successful
  * (status < 400) call of an endpoint that no spec operation matches (same
- * method, `matchScore` ≥ 0) opens a finding; later calls grow it. Without a
- * spec this detector does nothing. Severity medium (low for HEAD/OPTIONS).
+ * method, a server of the operation covering the host, `matchScore` ≥ 0:
+ * spec-diff.ts `findOperation`) opens a finding; later calls grow it.
+ * Endpoints of hosts outside the spec's `servers` (`specCoversHost` false)
+ * are not the spec's API and never shadow. Without a spec this detector
+ * does nothing. Severity medium (low for HEAD/OPTIONS).
  * State: LruMap of (tenant-qualified) endpoints already classified (cap `maxEndpoints`).
  */
 import type { EvidenceTransaction } from '../findings/finding.js';
-import { matchScore, type LoadedSpec } from '../inventory/spec-diff.js';
+import { findOperation, specCoversHost, type LoadedSpec } from '../inventory/spec-diff.js';
 import type { DetectionInput } from './detection-input.js';
 import { addEvidence, endpointKey, type DetectionContext, type Detector, type DetectorStats } from './detector.js';
 import { LruMap } from './lru-map.js';
@@ -38,16 +41,17 @@ export class ShadowApiDetector implements Detector {
     this.#endpoints = new LruMap(this.#max);
   }
 
-  #documented(method: string, template: string): boolean {
-    for (const op of this.#spec!.operations) if (op.method === method.toUpperCase() && matchScore(template, op.path) >= 0) return true;
-    return false;
+  /** Shadow: the spec covers the host and no operation matches. */
+  #shadow(host: string, method: string, template: string): boolean {
+    const spec = this.#spec!;
+    return specCoversHost(spec, host) && findOperation(spec, host, method, template) === null;
   }
 
   observe(input: DetectionInput, ctx: DetectionContext): void {
     if (!this.#spec || input.status === null || input.status >= 400) return;
     const ep = ctx.endpoint;
     const key = endpointKey(input, ep);
-    const s = this.#endpoints.getOrCreate(key, () => ({ shadow: !this.#documented(ep.method, ep.pathTemplate), calls: 0, clients: new Set(), first: input.ts, evidence: [] }));
+    const s = this.#endpoints.getOrCreate(key, () => ({ shadow: this.#shadow(ep.host, ep.method, ep.pathTemplate), calls: 0, clients: new Set(), first: input.ts, evidence: [] }));
     if (!s.shadow) return;
     s.calls++;
     if (s.clients.size < 1000) s.clients.add(input.principal.clientIp);

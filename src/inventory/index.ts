@@ -29,9 +29,10 @@ export { InventoryStore, STORE_SCHEMA_VERSION, MIGRATIONS } from './store.js';
 export { toOpenApi, toOpenApiYaml, type OpenApiOptions } from './openapi-export.js';
 export { listApis, selectOpenApiScope, OpenApiScopeError, type ApiScope, type OpenApiScopeOptions } from './openapi-scope.js';
 export {
-  diffAgainstSpec, loadSpecFile, loadSpecObject, matchScore,
+  diffAgainstSpec, findOperation, hostsOf, loadSpecFile, loadSpecObject, matchScore, specCoversHost,
   type LoadedSpec, type SpecOperation, type SpecDiffResult, type SpecDiffEntry, type DiffEndpoint,
 } from './spec-diff.js';
+export { DEFAULT_SERVER, expandServers, parseServerUrl, serverCoversHost, type SpecServer } from './spec-servers.js';
 export { PathTemplater, type PathTemplate, type TemplateParam, type PathTemplaterOptions } from './path-template.js';
 export { latencyPercentile, type LatencySketch } from './latency-sketch.js';
 export { unauthenticatedRatio, detectAuth, type AuthObservation, type AuthStats } from './auth-detect.js';

@@ -16,15 +16,19 @@ import type { SpecDiffResult } from './spec-diff.js';
 export interface InventoryTableOptions {
   /** Only endpoints of this host. */
   host?: string;
-  /** Spec diff of the same endpoints: adds the SPEC column (documented / shadow / zombie) and an orphan list. */
+  /** Spec diff of the same endpoints: adds the SPEC column (documented / shadow / zombie / uncovered) and an orphan list. */
   diff?: SpecDiffResult | null;
   /** Longest template shown before it is cut with `…`. Default 80 characters. */
   maxTemplateWidth?: number;
 }
 
+/** Spec status of an endpoint: `uncovered` when its host is outside the spec's servers. */
+export type SpecMark = 'documented' | 'shadow' | 'zombie' | 'uncovered';
+
 /** Spec status of each endpoint key in a diff. */
-export function specMarks(diff: SpecDiffResult): Map<string, 'documented' | 'shadow' | 'zombie'> {
-  const marks = new Map<string, 'documented' | 'shadow' | 'zombie'>();
+export function specMarks(diff: SpecDiffResult): Map<string, SpecMark> {
+  const marks = new Map<string, SpecMark>();
+  for (const e of diff.uncovered) marks.set(e.endpoint.key, 'uncovered');
   for (const e of diff.documented) marks.set(e.endpoint.key, 'documented');
   for (const e of diff.shadow) marks.set(e.endpoint.key, 'shadow');
   for (const e of diff.zombie) marks.set(e.endpoint.key, 'zombie');
@@ -100,8 +104,9 @@ export function formatInventoryTable(endpoints: readonly EndpointStats[], opts: 
   let footer = `${eps.length} endpoint(s), ${calls} call(s)`;
   if (opts.diff) {
     const orphans = opts.diff.orphan;
-    const count = (k: 'documented' | 'shadow' | 'zombie'): number => [...(marks?.values() ?? [])].filter((m) => m === k).length;
+    const count = (k: SpecMark): number => [...(marks?.values() ?? [])].filter((m) => m === k).length;
     footer += `; spec: ${count('documented')} documented, ${count('shadow')} shadow, ${count('zombie')} zombie, ${orphans.length} orphan`;
+    if (opts.diff.uncovered.length > 0) footer += `, ${opts.diff.uncovered.length} uncovered (host outside the spec's servers)`;
     if (orphans.length > 0) {
       parts.push('orphan operations (documented, never seen):\n' + orphans.map((o) => `  ${o.method} ${o.path}${o.deprecated ? ' (deprecated)' : ''}`).join('\n'));
     }
@@ -189,6 +194,14 @@ export function formatEndpointDetail(ep: EndpointStats, opts: { specMark?: strin
   return lines.join('\n');
 }
 
+/** `, 4 uncovered (2 hosts outside the spec's servers: a, b)`, or `''` when `uncovered` is undefined. At most 5 hosts are named. */
+export function uncoveredSummary(uncovered: number | undefined, hosts: readonly string[] = []): string {
+  if (uncovered === undefined) return '';
+  if (uncovered === 0) return ', 0 uncovered';
+  const named = hosts.slice(0, 5).join(', ') + (hosts.length > 5 ? `, +${hosts.length - 5} more` : '');
+  return `, ${uncovered} uncovered (${hosts.length} host(s) outside the spec's servers: ${named})`;
+}
+
 /** One paragraph for the end of `apisensor replay --db F`. */
 export function formatRunSummary(s: InventoryRunSummary): string {
   const lines = [
@@ -197,7 +210,8 @@ export function formatRunSummary(s: InventoryRunSummary): string {
   ];
   if (s.spec) {
     lines.push(`spec ${s.spec.file} (OpenAPI ${s.spec.openapi}, ${s.spec.operations} operations): ${s.spec.documented} documented, ` +
-      `${s.spec.shadow} shadow, ${s.spec.zombie} zombie, ${s.spec.orphan} orphan` + (s.spec.warnings.length > 0 ? `; ${s.spec.warnings.length} validator warning(s)` : ''));
+      `${s.spec.shadow} shadow, ${s.spec.zombie} zombie, ${s.spec.orphan} orphan` + uncoveredSummary(s.spec.uncovered, s.spec.uncoveredHosts) +
+      (s.spec.warnings.length > 0 ? `; ${s.spec.warnings.length} validator warning(s)` : ''));
   }
   const events = Object.entries(s.events);
   if (events.length > 0) lines.push(`inventory events: ${events.map(([k, n]) => `${k} ${n}`).join(', ')}`);

@@ -27,7 +27,7 @@ import { EventCounter } from '../stats/event-counter.js';
 import { EndpointInventory, type EndpointInventoryOptions } from './endpoint-inventory.js';
 import type { EndpointStats } from './endpoint-stats.js';
 import type { ObservedTransaction } from './observed-transaction.js';
-import { diffAgainstSpec, loadSpecFile, type LoadedSpec, type SpecDiffResult } from './spec-diff.js';
+import { diffAgainstSpec, hostsOf, loadSpecFile, type LoadedSpec, type SpecDiffResult } from './spec-diff.js';
 import { InventoryStore } from './store.js';
 
 /** Default `--db`: the inventory database in the working directory. */
@@ -58,7 +58,15 @@ export interface SpecDiffCounts {
   shadow: number;
   zombie: number;
   orphan: number;
-  /** Validator messages about the spec (the diff still ran). */
+  /**
+   * Endpoints of hosts outside the spec's `servers` (neither shadow nor
+   * documented); present only when the spec's servers name hosts
+   * (`LoadedSpec.hostScoped`).
+   */
+  uncovered?: number;
+  /** Their distinct hosts, sorted; present with `uncovered`. */
+  uncoveredHosts?: string[];
+  /** Validator messages and `servers` expansion notes about the spec (the diff still ran). */
   warnings: string[];
 }
 
@@ -194,6 +202,7 @@ export class InventorySession {
         shadow: d.shadow.length,
         zombie: d.zombie.length,
         orphan: d.orphan.length,
+        ...(this.#spec.loaded.hostScoped ? { uncovered: d.uncovered.length, uncoveredHosts: hostsOf(d.uncovered) } : {}),
         warnings: this.#spec.loaded.warnings,
       };
     }

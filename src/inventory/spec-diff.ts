@@ -3,14 +3,21 @@
  * 3.1 document (YAML or JSON; internal `$ref`s resolved by
  * @seriousme/openapi-schema-validator, which also validates the document).
  *
- * Each observed endpoint is exactly one of
+ * A spec describes the API at its `servers` (spec-servers.ts; OpenAPI 3.1.0
+ * §4.8.5): an endpoint whose host none of the spec's absolute server URLs
+ * names is `uncovered` — outside the spec, neither shadow nor documented.
+ * Relative or absent `servers` cover every host. The servers of an operation
+ * are its own `servers`, else its Path Item's, else the document's
+ * (§4.8.8, §4.8.9, §4.8.10); a host is covered when any operation's servers
+ * cover it. Each covered endpoint is exactly one of
  *  - `documented`: matches an operation that is not deprecated;
  *  - `zombie`: matches an operation marked `deprecated: true`, yet is called;
  *  - `shadow`: matches no operation;
  * and each spec operation matched by no observed endpoint is an `orphan`.
  *
- * Matching (method equal, case-insensitive; path segment by segment, after
- * stripping the path of the spec's first server URL, e.g. `/api/v1`):
+ * Matching (a server of the operation covers the endpoint's host; method
+ * equal, case-insensitive; path segment by segment, against the spec path
+ * prefixed with that server's base path, e.g. `/api/v1`):
  * a template parameter matches a spec parameter whatever their names
  * (`{userId}` ≡ `{id}`, `{fileName}.pdf` ≡ `{file}.pdf`); a literal matches an
  * equal literal, or a spec segment with parameters whose pattern it fits
@@ -23,11 +30,18 @@ import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse as parseYaml } from 'yaml';
 import { ApisensorError } from '../errors.js';
+import { DEFAULT_SERVER, expandServers, serverCoversHost, type SpecServer } from './spec-servers.js';
+
+export type { SpecServer } from './spec-servers.js';
 
 export interface SpecOperation {
   method: string;
-  /** Path as written in the spec, with the server base path prefixed. */
+  /** Path as written in the spec, with the base path of its first server prefixed. */
   path: string;
+  /** Path as written in the spec (the Paths Object key). */
+  specPath: string;
+  /** Servers of this operation (its own, its Path Item's or the document's); never empty. */
+  servers: SpecServer[];
   deprecated: boolean;
   operationId?: string;
 }
@@ -36,7 +50,14 @@ export interface LoadedSpec {
   /** `3.0.x` or `3.1.x`. */
   openapi: string;
   operations: SpecOperation[];
-  /** Validator messages when the document is not valid (the diff still runs). */
+  /** The document's `servers`, expanded; `[DEFAULT_SERVER]` (URL `/`) when absent or empty. */
+  servers: SpecServer[];
+  /**
+   * True when every server (root and overrides) names a host: the spec then
+   * covers only those hosts and the diff has `uncovered` endpoints.
+   */
+  hostScoped: boolean;
+  /** Validator messages when the document is not valid, and notes on `servers` expansion (the diff still runs). */
   warnings: string[];
 }
 
@@ -59,6 +80,8 @@ export interface SpecDiffResult {
   shadow: SpecDiffEntry[];
   zombie: SpecDiffEntry[];
   orphan: SpecOperation[];
+  /** Endpoints of hosts outside the spec's servers (operation null); empty unless `spec.hostScoped`. */
+  uncovered: SpecDiffEntry[];
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -81,20 +104,25 @@ export async function loadSpecObject(doc: unknown): Promise<LoadedSpec> {
   } catch {
     spec = doc as Record<string, unknown>;
   }
-  const base = basePath(spec);
+  const rootServers = expandServers(spec.servers, warnings);
+  const servers = rootServers.length > 0 ? rootServers : [DEFAULT_SERVER];
   const operations: SpecOperation[] = [];
   const paths = (spec.paths ?? {}) as Record<string, Record<string, unknown>>;
   for (const p of Object.keys(paths).sort()) {
     const item = paths[p] ?? {};
+    const itemServers = expandServers(item.servers, warnings);
     for (const m of METHODS) {
       const op = item[m] as Record<string, unknown> | undefined;
       if (!op || typeof op !== 'object') continue;
-      const o: SpecOperation = { method: m.toUpperCase(), path: joinPath(base, p), deprecated: op.deprecated === true };
+      const opServers = expandServers(op.servers, warnings);
+      const own = opServers.length > 0 ? opServers : itemServers.length > 0 ? itemServers : servers;
+      const o: SpecOperation = { method: m.toUpperCase(), path: joinPath(own[0]!.basePath, p), specPath: p, servers: own, deprecated: op.deprecated === true };
       if (typeof op.operationId === 'string') o.operationId = op.operationId;
       operations.push(o);
     }
   }
-  return { openapi, operations, warnings };
+  const hostScoped = servers.every((sv) => sv.host !== null) && operations.every((o) => o.servers.every((sv) => sv.host !== null));
+  return { openapi, operations, servers, hostScoped, warnings };
 }
 
 /** Read and parse a spec file (YAML or JSON by content). */
@@ -118,15 +146,6 @@ export async function loadSpecFile(file: string): Promise<LoadedSpec> {
     if (err instanceof ApisensorError) throw new ApisensorError(err.code, `${file}: ${err.message}`, err.exitCode, { cause: err });
     throw err;
   }
-}
-
-function basePath(spec: Record<string, unknown>): string {
-  const servers = spec.servers as { url?: unknown }[] | undefined;
-  const url = servers?.[0]?.url;
-  if (typeof url !== 'string') return '';
-  const m = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/]*(\/.*)?$/.exec(url);
-  const p = m ? (m[1] ?? '') : url.startsWith('/') ? url : '';
-  return p.replace(/\/+$/, '');
 }
 
 function joinPath(base: string, p: string): string {
@@ -180,21 +199,51 @@ function decodeSafe(s: string): string {
   }
 }
 
-/** Classify `endpoints` against `spec` (see the file docstring). Entries keep the input order. */
-export function diffAgainstSpec(endpoints: readonly DiffEndpoint[], spec: LoadedSpec): SpecDiffResult {
-  const result: SpecDiffResult = { documented: [], shadow: [], zombie: [], orphan: [] };
-  const used = new Set<SpecOperation>();
-  for (const ep of endpoints) {
-    let best: SpecOperation | null = null;
-    let bestScore = -1;
-    for (const op of spec.operations) {
-      if (op.method !== ep.method.toUpperCase()) continue;
-      const s = matchScore(ep.pathTemplate, op.path);
+/**
+ * Does the spec cover `host` (an endpoint host as the inventory records it,
+ * e.g. `api.example.com`, `10.0.0.1:8080`)? Always true unless `spec.hostScoped`.
+ */
+export function specCoversHost(spec: LoadedSpec, host: string): boolean {
+  if (!spec.hostScoped) return true;
+  if (spec.servers.some((sv) => serverCoversHost(sv, host))) return true;
+  return spec.operations.some((o) => o.servers !== spec.servers && o.servers.some((sv) => serverCoversHost(sv, host)));
+}
+
+/**
+ * The operation an endpoint matches (best `matchScore` over the operations
+ * of that method and their servers covering `host`), or null.
+ */
+export function findOperation(spec: LoadedSpec, host: string, method: string, pathTemplate: string): SpecOperation | null {
+  const m = method.toUpperCase();
+  let best: SpecOperation | null = null;
+  let bestScore = -1;
+  for (const op of spec.operations) {
+    if (op.method !== m) continue;
+    for (const sv of op.servers) {
+      if (!serverCoversHost(sv, host)) continue;
+      const s = matchScore(pathTemplate, sv === op.servers[0] ? op.path : joinPath(sv.basePath, op.specPath));
       if (s > bestScore) {
         best = op;
         bestScore = s;
       }
     }
+  }
+  return best;
+}
+
+/** Classify `endpoints` against `spec` (see the file docstring). Entries keep the input order. */
+export function diffAgainstSpec(endpoints: readonly DiffEndpoint[], spec: LoadedSpec): SpecDiffResult {
+  const result: SpecDiffResult = { documented: [], shadow: [], zombie: [], orphan: [], uncovered: [] };
+  const used = new Set<SpecOperation>();
+  const covered = new Map<string, boolean>();
+  for (const ep of endpoints) {
+    let c = covered.get(ep.host);
+    if (c === undefined) covered.set(ep.host, (c = specCoversHost(spec, ep.host)));
+    if (!c) {
+      result.uncovered.push({ endpoint: ep, operation: null });
+      continue;
+    }
+    const best = findOperation(spec, ep.host, ep.method, ep.pathTemplate);
     if (!best) {
       result.shadow.push({ endpoint: ep, operation: null });
       continue;
@@ -204,4 +253,9 @@ export function diffAgainstSpec(endpoints: readonly DiffEndpoint[], spec: Loaded
   }
   for (const op of spec.operations) if (!used.has(op)) result.orphan.push(op);
   return result;
+}
+
+/** Distinct hosts of `entries` (e.g. `SpecDiffResult.uncovered`), sorted. */
+export function hostsOf(entries: readonly SpecDiffEntry[]): string[] {
+  return [...new Set(entries.map((e) => e.endpoint.host))].sort();
 }

@@ -45,7 +45,7 @@ export interface InventorySource {
   endpoints(): EndpointStats[];
 }
 
-export type SpecStatus = 'documented' | 'shadow' | 'zombie';
+export type SpecStatus = 'documented' | 'shadow' | 'zombie' | 'uncovered';
 
 export interface EndpointSummary {
   id: string;
@@ -262,6 +262,7 @@ export class HttpApi {
     for (const e of d.documented) out.set(e.endpoint.key, 'documented');
     for (const e of d.shadow) out.set(e.endpoint.key, 'shadow');
     for (const e of d.zombie) out.set(e.endpoint.key, 'zombie');
+    for (const e of d.uncovered) out.set(e.endpoint.key, 'uncovered');
     return out;
   }
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { diffAgainstSpec, loadSpecFile, loadSpecObject, matchScore } from '../../src/inventory/spec-diff.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const ep = (method: string, pathTemplate: string) => ({ key: `|h ${method} ${pathTemplate}`, host: 'h', method, pathTemplate });
+// shop-3.0.yaml's server is https://api.example.com/api/v1: its endpoints are on that host.
+const ep = (method: string, pathTemplate: string, host = 'api.example.com') => ({ key: `|${host} ${method} ${pathTemplate}`, host, method, pathTemplate });
 
 describe('spec diff', () => {
   it('loads OpenAPI 3.0 YAML with $refs and a server base path', async () => {
