@@ -20,6 +20,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApisensorError, UsageError } from '../errors.js';
+import { waitForSignal } from './cli-args.js';
 import type { Finding } from '../findings/finding.js';
 import { DEFAULT_RING_CAPACITY, FindingBus, type BusMessage } from '../findings/finding-bus.js';
 import { FindingsStore } from '../findings/findings-store.js';
@@ -195,15 +196,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   // Loaded findings follow the stored run in memory (the bus renumbers those at or below its last seq).
   for (const f of preload) svc.bus.publish(f);
   // Listen for the signal before saying we serve: a client may send it as soon as it reads the line.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const stopped = waitForSignal();
   process.stderr.write(`apisensor: serving on ${svc.url} (dashboard ${svc.url}/, stream ${svc.url.replace(/^http/, 'ws')}/v1/stream)\n`);
   await stopped;
   await svc.close('server shutting down');
