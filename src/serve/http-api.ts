@@ -33,6 +33,7 @@ import type { EndpointStats } from '../inventory/endpoint-stats.js';
 import { openApiYaml, toOpenApi } from '../inventory/openapi-export.js';
 import { OpenApiScopeError } from '../inventory/openapi-scope.js';
 import { diffAgainstSpec, type LoadedSpec } from '../inventory/spec-diff.js';
+import { specMarks, type SpecMark } from '../inventory/inventory-format.js';
 import type { ApiRequest, ApiResponse } from './buffered-response.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { HTTP_ERROR_STATUS, HttpError, sendError } from './http-errors.js';
@@ -45,7 +46,8 @@ export interface InventorySource {
   endpoints(): EndpointStats[];
 }
 
-export type SpecStatus = 'documented' | 'shadow' | 'zombie' | 'uncovered';
+/** An endpoint's status against the loaded spec (inventory-format.ts `specMarks`). */
+export type SpecStatus = SpecMark;
 
 export interface EndpointSummary {
   id: string;
@@ -257,13 +259,7 @@ export class HttpApi {
 
   #specStatuses(eps: EndpointStats[]): Map<string, SpecStatus> | null {
     if (!this.#o.spec) return null;
-    const d = diffAgainstSpec(eps, this.#o.spec);
-    const out = new Map<string, SpecStatus>();
-    for (const e of d.documented) out.set(e.endpoint.key, 'documented');
-    for (const e of d.shadow) out.set(e.endpoint.key, 'shadow');
-    for (const e of d.zombie) out.set(e.endpoint.key, 'zombie');
-    for (const e of d.uncovered) out.set(e.endpoint.key, 'uncovered');
-    return out;
+    return specMarks(diffAgainstSpec(eps, this.#o.spec));
   }
 
   #inventory(res: ApiResponse, q: URLSearchParams): void {
