@@ -8,7 +8,7 @@
  * decoder names the innermost addresses and ports and the flow key; the
  * program must (1) give every packet of one connection, both directions,
  * the same value, and (2) where it opens the same headers as the decoder,
- * return exactly fmix32(XOR of the address words ^ srcPort ^ dstPort),
+ * return exactly murmurFinalize(XOR of the address words ^ srcPort ^ dstPort),
  * computed here from the decoder's fields.
  *
  * Outer IPv4 fragments are reassembled before the program runs, as the
@@ -26,19 +26,11 @@ import { readPcap } from '../decode/read-pcap.js';
 import { concat, ethernet, frame, ipv4, ipv6, tcp, u16, u32, udp, ascii } from '../decode/packet-builder.js';
 import { CORPUS } from '../decode/corpus.js';
 import { runCbpf } from './cbpf-interpreter.js';
+import { murmurFinalize } from '../../src/flow/murmur3.js';
 
 const ARPHRD_ETHER = 1;
 const ARPHRD_NONE = 0xfffe;
 const program = buildFanoutProgram();
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** The documented hash, from the decoder's fields. */
 function reference(pkt: DecodedPacket, withPorts = true): number {
@@ -46,7 +38,7 @@ function reference(pkt: DecodedPacket, withPorts = true): number {
   const view = (a: Uint8Array): DataView => new DataView(a.buffer, a.byteOffset, 16);
   let addr = 0;
   for (let i = 0; i < n; i += 4) addr ^= view(pkt.srcAddr).getUint32(i) ^ view(pkt.dstAddr).getUint32(i);
-  return fmix32(addr ^ (withPorts ? pkt.srcPort ^ pkt.dstPort : 0));
+  return murmurFinalize(addr ^ (withPorts ? pkt.srcPort ^ pkt.dstPort : 0));
 }
 
 /** Direction-free flow key, as the decoder sees it (tenant tag included). */
@@ -257,14 +249,14 @@ describe('fanout program: hand-built tunnel frames (layouts from the RFCs / draf
 
   it('an inner IPv4 fragment hashes its addresses only', () => {
     const fragment = vxlan(7, ethernet(0x0800, ipv4({ src: '172.16.1.10', dst: '192.168.7.2', proto: 6, more: true, id: 9 }, tcp({ sport: 51000, dport: 443 }))));
-    const addrOnly = fmix32(0xac10010a ^ 0xc0a80702);
+    const addrOnly = murmurFinalize(0xac10010a ^ 0xc0a80702);
     expect(runCbpf(program, fragment)).toBe(addrOnly);
   });
 
   it('three VLAN tags and ARP: a constant from the ethertype; a cut-off packet: 0', () => {
     const tags = concat(inner(false).subarray(0, 12), u16(0x8100), u16(1), u16(0x8100), u16(2), u16(0x8100), u16(3), inner(false).subarray(12));
-    expect(runCbpf(program, tags)).toBe(fmix32(0x8100));
-    expect(runCbpf(program, ethernet(0x0806, new Uint8Array(28)))).toBe(fmix32(0x0806));
+    expect(runCbpf(program, tags)).toBe(murmurFinalize(0x8100));
+    expect(runCbpf(program, ethernet(0x0806, new Uint8Array(28)))).toBe(murmurFinalize(0x0806));
     expect(runCbpf(program, vxlan(5, inner(false)).subarray(0, 60))).toBe(0);
   });
 
