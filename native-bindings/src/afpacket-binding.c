@@ -86,6 +86,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include "fd-poller.h"
+#include "napi-util.h"
 
 #define RECORD_HEADER_BYTES 16
 #define LINKTYPE_ETHERNET 1
@@ -135,24 +136,6 @@ typedef struct batch_out {
   size_t used;
   uint32_t packets;
 } batch_out_t;
-
-static void put_u32le(uint8_t *o, uint32_t v) {
-  o[0] = (uint8_t)v;
-  o[1] = (uint8_t)(v >> 8);
-  o[2] = (uint8_t)(v >> 16);
-  o[3] = (uint8_t)(v >> 24);
-}
-
-static napi_value throw_code(napi_env env, const char *code, const char *msg) {
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
-
-static void set_number(napi_env env, napi_value obj, const char *key, double v) {
-  napi_value n;
-  napi_create_double(env, v, &n);
-  napi_set_named_property(env, obj, key, n);
-}
 
 static void afp_close(afp_t *a) {
   fd_poller_stop(&a->poller);

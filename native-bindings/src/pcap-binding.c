@@ -25,6 +25,7 @@
 #include <uv.h>
 #include <pcap/pcap.h>
 #include "fd-poller.h"
+#include "napi-util.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -66,27 +67,9 @@ typedef struct batch {
     }                                                                          \
   } while (0)
 
-static void put_u32le(uint8_t *o, uint32_t v) {
-  o[0] = (uint8_t)v;
-  o[1] = (uint8_t)(v >> 8);
-  o[2] = (uint8_t)(v >> 16);
-  o[3] = (uint8_t)(v >> 24);
-}
-
-static napi_value throw_code(napi_env env, const char *code, const char *msg) {
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
-
 static int get_string(napi_env env, napi_value v, char *out, size_t cap) {
   size_t n = 0;
   return napi_get_value_string_utf8(env, v, out, cap, &n) == napi_ok;
-}
-
-static void set_number(napi_env env, napi_value obj, const char *key, double v) {
-  napi_value n;
-  napi_create_double(env, v, &n);
-  napi_set_named_property(env, obj, key, n);
 }
 
 static void set_bool(napi_env env, napi_value obj, const char *key, int v) {
