@@ -89,3 +89,13 @@ export function documentCalls(doc: { paths: Record<string, Record<string, unknow
   }
   return out;
 }
+
+/** `METHOD template` → number of oracle requests that fall on it (operationOf); requests on no operation under `null`. */
+export function oracleCalls(doc: { paths: Record<string, Record<string, unknown>> }, requests: readonly OracleRequest[]): Map<string | null, number> {
+  const out = new Map<string | null, number>();
+  for (const r of requests) {
+    const op = operationOf(doc, r.method, r.path);
+    out.set(op, (out.get(op) ?? 0) + 1);
+  }
+  return out;
+}

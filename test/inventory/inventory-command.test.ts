@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inventoryCommand } from '../../src/cli/inventory-command.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInventory } from './inventory-cli.js';
 import { ApisensorError } from '../../src/errors.js';
 import { endpointId } from '../../src/inventory/endpoint-lookup.js';
 import { InventorySession } from '../../src/inventory/inventory-session.js';
@@ -28,18 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await inventoryCommand(args), out };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = runInventory;
 
 async function fails(...args: string[]): Promise<[string, number, string]> {
   try {

@@ -13,15 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inventoryCommand } from '../../src/cli/inventory-command.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInventory } from './inventory-cli.js';
 import { ApisensorError } from '../../src/errors.js';
 import { InventorySession } from '../../src/inventory/inventory-session.js';
 import { toOpenApi } from '../../src/inventory/openapi-export.js';
 import { OpenApiScopeError, selectOpenApiScope } from '../../src/inventory/openapi-scope.js';
 import { replayFiles } from '../../src/replay/replay.js';
 import { tsharkAvailable } from '../decode/tshark-oracle.js';
-import { documentCalls, operationOf, PER_SEGMENT_PREFS, tsharkRequests, type OracleRequest } from './http-request-oracle.js';
+import { documentCalls, oracleCalls, PER_SEGMENT_PREFS, tsharkRequests } from './http-request-oracle.js';
 
 const pcap = (p: string) => fileURLToPath(new URL(`../../pcaps/${p}`, import.meta.url));
 const START = [pcap('own/api-keepalive.pcap'), pcap('attacks/idwalk-bola.pcap'), pcap('attacks/hydra-stuffing.pcap')];
@@ -49,16 +49,6 @@ async function endpointsOf(file: string) {
   }
 }
 
-/** `METHOD template` → number of oracle requests that fall on it; requests on no operation under `null`. */
-function oracleCalls(doc: Doc, requests: OracleRequest[]): Map<string | null, number> {
-  const out = new Map<string | null, number>();
-  for (const r of requests) {
-    const op = operationOf(doc, r.method, r.path);
-    out.set(op, (out.get(op) ?? 0) + 1);
-  }
-  return out;
-}
-
 async function valid(doc: unknown): Promise<void> {
   const v = new Validator();
   const res = await v.validate(doc as object);
@@ -67,17 +57,9 @@ async function valid(doc: unknown): Promise<void> {
 }
 
 async function run(...args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    expect(await inventoryCommand(args)).toBe(0);
-    return out;
-  } finally {
-    spy.mockRestore();
-  }
+  const r = await runInventory(...args);
+  expect(r.code).toBe(0);
+  return r.out;
 }
 
 async function fails(...args: string[]): Promise<ApisensorError> {

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inventoryCommand } from '../../src/cli/inventory-command.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInventory } from './inventory-cli.js';
 import { DataClassifier } from '../../src/inventory/data-classes.js';
 import { DetectionEngine } from '../../src/detect/detection-engine.js';
 import { DetectionInputBuilder } from '../../src/detect/detection-input.js';
@@ -206,17 +206,9 @@ describe('shadow_api findings name only the covered host', () => {
 });
 
 async function cli(...args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    expect(await inventoryCommand(args)).toBe(0);
-    return out;
-  } finally {
-    spy.mockRestore();
-  }
+  const r = await runInventory(...args);
+  expect(r.code).toBe(0);
+  return r.out;
 }
 
 describe('inventory diff and the run summary list uncovered hosts', () => {

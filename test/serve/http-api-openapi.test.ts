@@ -12,7 +12,7 @@ import { replayFiles } from '../../src/replay/replay.js';
 import { startService, type Service } from '../../src/serve/service.js';
 import { TokenStore } from '../../src/serve/token-store.js';
 import { tsharkAvailable } from '../decode/tshark-oracle.js';
-import { documentCalls, operationOf, PER_SEGMENT_PREFS, tsharkRequests, type OracleRequest } from '../inventory/http-request-oracle.js';
+import { documentCalls, oracleCalls, PER_SEGMENT_PREFS, tsharkRequests } from '../inventory/http-request-oracle.js';
 import { TOKEN } from './serve-helpers.js';
 
 const pcap = (p: string) => fileURLToPath(new URL(`../../pcaps/${p}`, import.meta.url));
@@ -39,15 +39,6 @@ async function get(s: Service, path: string): Promise<{ status: number; body: an
   const type = r.headers.get('content-type');
   const text = await r.text();
   return { status: r.status, type, body: type?.startsWith('application/json') ? JSON.parse(text) : text };
-}
-
-function oracleCalls(doc: Doc, requests: OracleRequest[]): Map<string | null, number> {
-  const out = new Map<string | null, number>();
-  for (const r of requests) {
-    const op = operationOf(doc, r.method, r.path);
-    out.set(op, (out.get(op) ?? 0) + 1);
-  }
-  return out;
 }
 
 beforeAll(async () => {
