@@ -37,33 +37,18 @@ DUMP_PID=""
 BENIGN_PID=""
 MAX_BYTES=$((4 * 1024 * 1024))
 
-in_cli() { ip netns exec "$CLI" "$@"; }
-
-delete_netns() {
-  ip netns del "$CLI" 2>/dev/null || true
-  ip netns del "$SRV" 2>/dev/null || true
-}
+. "$HERE/../netns-lab.sh"
 
 cleanup() {
-  for pid in "$BENIGN_PID" "$DUMP_PID" "$NODE_PID"; do
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  done
-  delete_netns
+  lab_stop "$BENIGN_PID" "$DUMP_PID" "$NODE_PID"
+  lab_delete
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- network
-delete_netns
-ip netns add "$SRV"
-ip netns add "$CLI"
-ip -n "$SRV" link add aps-as type veth peer name aps-ac netns "$CLI"
-ip -n "$SRV" addr add "$SRV_IP/24" dev aps-as
-ip -n "$CLI" addr add "$BENIGN_IP/24" dev aps-ac
+lab_create aps-as aps-ac "$SRV_IP/24" "$BENIGN_IP/24"
 for a in 3 10 11 12 13 14 15 $(seq 100 119); do ip -n "$CLI" addr add "10.78.0.$a/32" dev aps-ac; done
-for ns in "$SRV" "$CLI"; do ip -n "$ns" link set lo up; done
-ip -n "$SRV" link set aps-as up
-ip -n "$CLI" link set aps-ac up
 ip -n "$SRV" route add 10.78.0.0/24 dev aps-as 2>/dev/null || true
 
 use_source() { ip -n "$CLI" route replace 10.78.0.0/24 dev aps-ac src "$1"; }

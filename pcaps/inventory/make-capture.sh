@@ -30,32 +30,17 @@ PORT=80
 NODE_PID=""
 DUMP_PID=""
 
-in_cli() { ip netns exec "$CLI" "$@"; }
-
-delete_netns() {
-  ip netns del "$CLI" 2>/dev/null || true
-  ip netns del "$SRV" 2>/dev/null || true
-}
+. "$HERE/../netns-lab.sh"
 
 cleanup() {
-  for pid in "$DUMP_PID" "$NODE_PID"; do
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  done
-  delete_netns
+  lab_stop "$DUMP_PID" "$NODE_PID"
+  lab_delete
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- network
-delete_netns
-ip netns add "$SRV"
-ip netns add "$CLI"
-ip -n "$SRV" link add aps-inv-s type veth peer name aps-inv-c netns "$CLI"
-ip -n "$SRV" addr add "$SRV_IP/24" dev aps-inv-s
-ip -n "$CLI" addr add 10.80.0.2/24 dev aps-inv-c
-for ns in "$SRV" "$CLI"; do ip -n "$ns" link set lo up; done
-ip -n "$SRV" link set aps-inv-s up
-ip -n "$CLI" link set aps-inv-c up
+lab_create aps-inv-s aps-inv-c "$SRV_IP/24" 10.80.0.2/24
 
 # ---------------------------------------------------------------- server, capture
 mkdir -p "$LOGS"

@@ -34,34 +34,17 @@ NODE_PID=""
 NGINX_PID=""
 DUMP_PID=""
 
-# (Background jobs call `ip netns exec` directly, so $! is the server's own pid.)
-in_srv() { ip netns exec "$SRV" "$@"; }
-in_cli() { ip netns exec "$CLI" "$@"; }
-
-delete_netns() {
-  ip netns del "$CLI" 2>/dev/null || true
-  ip netns del "$SRV" 2>/dev/null || true
-}
+. "$HERE/../netns-lab.sh"
 
 cleanup() {
-  for pid in "$DUMP_PID" "$NODE_PID" "$NGINX_PID"; do
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  done
-  delete_netns
+  lab_stop "$DUMP_PID" "$NODE_PID" "$NGINX_PID"
+  lab_delete
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- network
-delete_netns
-ip netns add "$SRV"
-ip netns add "$CLI"
-ip -n "$SRV" link add aps-s type veth peer name aps-c netns "$CLI"
-ip -n "$SRV" addr add "$SRV_IP/24" dev aps-s
-ip -n "$CLI" addr add 10.77.0.2/24 dev aps-c
-for ns in "$SRV" "$CLI"; do ip -n "$ns" link set lo up; done
-ip -n "$SRV" link set aps-s up
-ip -n "$CLI" link set aps-c up
+lab_create aps-s aps-c "$SRV_IP/24" 10.77.0.2/24
 
 # ---------------------------------------------------------------- content
 mkdir -p "$WORK/www" "$WORK/nginx" "$LOGS"
